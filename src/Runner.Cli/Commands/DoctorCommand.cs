@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Runner.Torch;
+
+namespace Runner.Cli.Commands;
+
+/// <summary><c>runner doctor</c>: what Runner runs on, in lines to paste into a bug report.</summary>
+public static class DoctorCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("doctor", "Print the runner and libtorch versions, the BLAS, threads and CUDA devices.");
+        command.SetAction(_ => Run(Console.Out));
+        return command;
+    }
+
+    /// <summary>Writes the report; returns the exit code.</summary>
+    public static int Run(TextWriter o)
+    {
+        var version = typeof(DoctorCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        o.WriteLine($"runner           {version.Split('+')[0]}");
+        o.WriteLine($".NET             {RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})");
+        o.WriteLine($"native shim      {Runner.Torch.Torch.ShimPath}");
+        o.WriteLine($"libtorch         {Runner.Torch.Torch.Version} ({Runner.Torch.Torch.LibraryPath})");
+        o.WriteLine($"BLAS             {Runner.Torch.Torch.BlasInfo}");
+        var blasThreads = Runner.Torch.Torch.OpenBlasThreads;
+        o.WriteLine($"threads          {Runner.Torch.Torch.Threads} intra-op{(blasThreads > 0 ? $", {blasThreads} OpenBLAS" : "")} ({Environment.ProcessorCount} cores; RUNNER_THREADS={Environment.GetEnvironmentVariable("RUNNER_THREADS") ?? "unset"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"})");
+        if (Runner.Torch.Torch.CudaIsAvailable)
+        {
+            var n = Runner.Torch.Torch.CudaDeviceCount;
+            o.WriteLine($"CUDA             available, {n} device{(n == 1 ? "" : "s")}");
+            for (var i = 0; i < n; i++) o.WriteLine($"  cuda:{i}         {Runner.Torch.Torch.CudaDeviceName(i)}");
+        }
+        else
+        {
+            o.WriteLine("CUDA             not available (this libtorch has no CUDA or no device is present); device: auto runs on cpu");
+        }
+        return ExitCodes.Ok;
+    }
+}
