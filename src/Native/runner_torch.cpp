@@ -23,6 +23,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <link.h>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -283,11 +284,18 @@ RT_EXPORT Tensor* rt_from_data(const void* data, int64_t nbytes, const int64_t* 
 }
 
 // Wraps memory the caller owns (e.g. a memory-mapped file) without copying. `release(ctx)` is
-// called when the last tensor sharing this storage is gone.
+// called when the last tensor sharing this storage is gone. On failure it is never called: the
+// caller still owns ctx (from_blob can throw after building the storage, whose destructor then
+// runs the deleter; `armed` keeps that from releasing what the caller will free itself).
 RT_EXPORT Tensor* rt_from_blob(void* data, const int64_t* shape, int n, int dtype, void (*release)(void*), void* ctx) {
-  TGUARD(at::from_blob(
-      data, dims(shape, n), [release, ctx](void*) { if (release) release(ctx); },
-      at::TensorOptions().dtype(static_cast<at::ScalarType>(dtype))))
+  TGUARD(([&] {
+    auto armed = std::make_shared<bool>(false);
+    auto t = at::from_blob(
+        data, dims(shape, n), [release, ctx, armed](void*) { if (release && *armed) release(ctx); },
+        at::TensorOptions().dtype(static_cast<at::ScalarType>(dtype)));
+    *armed = true;
+    return t;
+  }()))
 }
 
 // Copies the tensor's elements (row-major, its own dtype) into `dst` of `nbytes` bytes.

@@ -62,9 +62,9 @@ public sealed class Adam : IDisposable
                 s.Step++;
                 (avg[i], avgSq[i], steps[i]) = (s.ExpAvg, s.ExpAvgSq, s.Step);
             }
-            var hp = Torch.Handles(ps);
-            var ha = Torch.Handles(avg);
-            var hs = Torch.Handles(avgSq);
+            var hp = Tensors.Handles(ps);
+            var ha = Tensors.Handles(avg);
+            var hs = Tensors.Handles(avgSq);
             fixed (IntPtr* pp = hp, pa = ha, psq = hs)
             fixed (long* st = steps)
                 NativeMethods.Check(NativeMethods.rt_adam_step(pp, pa, psq, st, ps.Count, g.Lr, g.Beta1, g.Beta2, g.Eps, g.WeightDecay), "adam.step");

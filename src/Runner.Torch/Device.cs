@@ -10,7 +10,7 @@ public readonly record struct Device(DeviceType Type, int Index = -1)
     public static readonly Device Cuda = new(DeviceType.Cuda);
 
     /// <summary>CUDA when a device is available, otherwise the CPU.</summary>
-    public static Device Auto => Torch.CudaIsAvailable ? Cuda : Cpu;
+    public static Device Auto => TorchRuntime.CudaIsAvailable ? Cuda : Cpu;
 
     /// <summary>Parses <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>.</summary>
     public static Device Parse(string s)

@@ -10,7 +10,7 @@ public static class Gradients
     public static unsafe double ClipNorm(IReadOnlyList<Tensor> parameters, double maxNorm)
     {
         if (maxNorm <= 0) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "max norm must be positive");
-        var handles = Torch.Handles(parameters);
+        var handles = Tensors.Handles(parameters);
         fixed (IntPtr* p = handles)
         {
             NativeMethods.Check(NativeMethods.rt_clip_grad_norm(p, handles.Length, maxNorm, out var total), "clip_grad_norm");

@@ -12,5 +12,9 @@ public sealed partial class Tensor
     /// <summary>beta * this + alpha * (a @ b), with this broadcast to [n, m].</summary>
     public Tensor Addmm(Tensor a, Tensor b, double beta = 1, double alpha = 1) => Wrap(NativeMethods.rt_addmm(Handle, a.Handle, b.Handle, beta, alpha), "addmm");
     /// <summary>Writes a @ b into this tensor (no allocation when the shape fits).</summary>
-    public Tensor MatmulInto(Tensor a, Tensor b) => InPlace(NativeMethods.rt_matmul_out(Handle, a.Handle, b.Handle), "matmul_out");
+    public Tensor MatmulInto(Tensor a, Tensor b)
+    {
+        _shape = null; // matmul_out resizes this tensor when its shape does not fit: drop the cached shape
+        return InPlace(NativeMethods.rt_matmul_out(Handle, a.Handle, b.Handle), "matmul_out");
+    }
 }

@@ -10,7 +10,7 @@ public static class Devices
     public static Device Use(string name)
     {
         var device = Device.Parse(name);
-        if (device.IsCuda) Assert.SkipUnless(Torch.CudaIsAvailable, "no CUDA device on this machine");
+        if (device.IsCuda) Assert.SkipUnless(TorchRuntime.CudaIsAvailable, "no CUDA device on this machine");
         return device;
     }
 }

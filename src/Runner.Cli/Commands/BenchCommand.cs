@@ -42,7 +42,7 @@ public static class BenchCommand
                     DType = DTypes.Parse(r.GetValue(dtype)!),
                     Device = Device.Parse(r.GetValue(device)!),
                 };
-                if (r.GetValue(threads) is { } t) Runner.Torch.Torch.Threads = Positive(t, "--threads");
+                if (r.GetValue(threads) is { } t) TorchRuntime.Threads = Positive(t, "--threads");
             }
             catch (Exception e) when (e is FormatException or ArgumentException)
             {

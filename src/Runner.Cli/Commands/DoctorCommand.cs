@@ -22,16 +22,16 @@ public static class DoctorCommand
         var version = typeof(DoctorCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         o.WriteLine($"runner           {version.Split('+')[0]}");
         o.WriteLine($".NET             {RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})");
-        o.WriteLine($"native shim      {Runner.Torch.Torch.ShimPath}");
-        o.WriteLine($"libtorch         {Runner.Torch.Torch.Version} ({Runner.Torch.Torch.LibraryPath})");
-        o.WriteLine($"BLAS             {Runner.Torch.Torch.BlasInfo}");
-        var blasThreads = Runner.Torch.Torch.OpenBlasThreads;
-        o.WriteLine($"threads          {Runner.Torch.Torch.Threads} intra-op{(blasThreads > 0 ? $", {blasThreads} OpenBLAS" : "")} ({Environment.ProcessorCount} cores; RUNNER_THREADS={Environment.GetEnvironmentVariable("RUNNER_THREADS") ?? "unset"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"})");
-        if (Runner.Torch.Torch.CudaIsAvailable)
+        o.WriteLine($"native shim      {TorchRuntime.ShimPath}");
+        o.WriteLine($"libtorch         {TorchRuntime.Version} ({TorchRuntime.LibraryPath})");
+        o.WriteLine($"BLAS             {TorchRuntime.BlasInfo}");
+        var blasThreads = TorchRuntime.OpenBlasThreads;
+        o.WriteLine($"threads          {TorchRuntime.Threads} intra-op{(blasThreads > 0 ? $", {blasThreads} OpenBLAS" : "")} ({Environment.ProcessorCount} cores; RUNNER_THREADS={Environment.GetEnvironmentVariable("RUNNER_THREADS") ?? "unset"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"})");
+        if (TorchRuntime.CudaIsAvailable)
         {
-            var n = Runner.Torch.Torch.CudaDeviceCount;
+            var n = TorchRuntime.CudaDeviceCount;
             o.WriteLine($"CUDA             available, {n} device{(n == 1 ? "" : "s")}");
-            for (var i = 0; i < n; i++) o.WriteLine($"  cuda:{i}         {Runner.Torch.Torch.CudaDeviceName(i)}");
+            for (var i = 0; i < n; i++) o.WriteLine($"  cuda:{i}         {TorchRuntime.CudaDeviceName(i)}");
         }
         else
         {

@@ -36,9 +36,9 @@ public static class MatmulBenchmark
     {
         using var scope = TensorScope.Enter();
         using var gen = new Generator(0);
-        var a = Runner.Torch.Torch.Randn([o.M, o.K], gen).To(o.Device, o.DType);
-        var b = Runner.Torch.Torch.Randn([o.K, o.N], gen).To(o.Device, o.DType);
-        var c = Runner.Torch.Torch.Empty([o.M, o.N], o.DType, o.Device);
+        var a = Tensors.Randn([o.M, o.K], gen).To(o.Device, o.DType);
+        var b = Tensors.Randn([o.K, o.N], gen).To(o.Device, o.DType);
+        var c = Tensors.Empty([o.M, o.N], o.DType, o.Device);
         for (var i = 0; i < o.Warmup; i++) Sync(c.MatmulInto(a, b), o.Device);
         var times = new double[o.Iterations];
         for (var i = 0; i < o.Iterations; i++)
@@ -50,7 +50,7 @@ public static class MatmulBenchmark
         Array.Sort(times);
         var median = times.Length % 2 == 1 ? times[times.Length / 2] : (times[times.Length / 2 - 1] + times[times.Length / 2]) / 2;
         var flops = 2.0 * o.M * o.K * o.N;
-        return new MatmulBenchmarkResult(flops / (median / 1e3) / 1e9, median, times[0], Runner.Torch.Torch.Threads, o);
+        return new MatmulBenchmarkResult(flops / (median / 1e3) / 1e9, median, times[0], TorchRuntime.Threads, o);
     }
 
     // CUDA calls are asynchronous: reading one element waits for the product to finish.

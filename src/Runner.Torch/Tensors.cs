@@ -1,7 +1,7 @@
 namespace Runner.Torch;
 
-/// <summary>Creating tensors, and process-wide settings of libtorch.</summary>
-public static unsafe partial class Torch
+/// <summary>Creating and joining tensors.</summary>
+public static unsafe class Tensors
 {
     private static Device D(Device? d) => d ?? Device.Cpu;
 
@@ -33,9 +33,13 @@ public static unsafe partial class Torch
     /// <summary>A scalar (0-d) tensor.</summary>
     public static Tensor Scalar(Scalar value, DType dtype = DType.Float32, Device? device = null) => Full([], value, dtype, device);
 
-    /// <summary>start, start + step, ... below end.</summary>
-    public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Int64, Device? device = null) =>
-        Tensor.Wrap(NativeMethods.rt_arange(start, end, step, (int)dtype, (int)D(device).Type, D(device).Index), "arange");
+    /// <summary>start, start + step, ... below end; int64 when all three are integral, else float32 (as PyTorch infers).</summary>
+    public static Tensor Arange(double start, double end, double step = 1, DType? dtype = null, Device? device = null)
+    {
+        var integral = start == Math.Floor(start) && end == Math.Floor(end) && step == Math.Floor(step);
+        var t = dtype ?? (integral ? DType.Int64 : DType.Float32);
+        return Tensor.Wrap(NativeMethods.rt_arange(start, end, step, (int)t, (int)D(device).Type, D(device).Index), "arange");
+    }
 
     /// <summary>0, 1, ... n - 1 (int64).</summary>
     public static Tensor Arange(long n, Device? device = null) => Arange(0, n, 1, DType.Int64, device);

@@ -1,9 +1,13 @@
 namespace Runner.Torch;
 
-// Process-wide settings and facts: threads, seeds, CUDA, versions.
-public static partial class Torch
+/// <summary>Process-wide settings and facts of libtorch: threads, seeds, grad mode, autocast, CUDA, versions.</summary>
+public static class TorchRuntime
 {
-    /// <summary>Intra-op threads of libtorch (and of OpenBLAS's own pool, set together). Default: the core count, or $RUNNER_THREADS.</summary>
+    /// <summary>
+    /// Intra-op threads of libtorch and of OpenBLAS's own pool, set together. Default: the core
+    /// count, or $RUNNER_THREADS, applied when the shim loads. With OpenMP a thread that has already
+    /// run parallel work keeps its count, so set this before work starts.
+    /// </summary>
     public static int Threads
     {
         get => NativeMethods.Check(NativeMethods.rt_get_num_threads(), "get_num_threads");
