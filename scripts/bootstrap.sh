@@ -17,7 +17,7 @@ runner_missing() {
 
 runner_install_dependencies() {
   local missing
-  missing="$(runner_missing | tr '\n' ' ')"
+  missing="$(runner_missing | paste -sd ' ' -)"
   [ -z "${missing// /}" ] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "runner: missing: $missing. Install libtorch (>= 1.13) with OpenBLAS, cmake, ninja and g++ with your package manager, or point RUNNER_LIBTORCH_DIR at a libtorch distribution." >&2
@@ -41,10 +41,15 @@ runner_install_dependencies() {
   fi
 }
 
-# True when any build input is newer than the stamp of the last successful build.
+# The libtorch the build is for; recorded in the stamp so switching RUNNER_LIBTORCH_DIR rebuilds.
+runner_flavor() { echo "libtorch=${RUNNER_LIBTORCH_DIR:-debian}"; }
+
+# True when any build input is newer than the stamp of the last successful build, or the stamp
+# was made for another libtorch.
 runner_sources_changed() {
   local stamp="$1"
   [ -f "$stamp" ] || return 0
+  [ "$(cat "$stamp")" = "$(runner_flavor)" ] || return 0
   [ -n "$(find "$RUNNER_ROOT/src" "$RUNNER_ROOT/Directory.Build.props" "$RUNNER_ROOT/Directory.Packages.props" \
       "$RUNNER_ROOT/global.json" \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit 2>/dev/null)" ]
 }
@@ -64,7 +69,7 @@ runner_build_cli() {
       echo "runner: build failed (log: $log)" >&2
       exit 1
     fi
-    touch "$stamp"
+    runner_flavor >"$stamp"
   ) 9>"$RUNNER_ROOT/artifacts/build.lock"
 }
 
