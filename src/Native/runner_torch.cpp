@@ -13,8 +13,8 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
-#include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
+#include <torch/csrc/api/include/torch/cuda.h>
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <atomic>
@@ -163,12 +163,13 @@ RT_EXPORT const char* rt_build_config() {
   GUARD(nullptr, return text(at::show_config());)
 }
 
+// torch::cuda answers through libtorch's CUDA hooks: no CUDA headers needed, and false on a CPU build.
 RT_EXPORT int rt_cuda_is_available() {
-  GUARD(-1, return at::detail::getCUDAHooks().hasCUDA() ? 1 : 0;)
+  GUARD(-1, return torch::cuda::is_available() ? 1 : 0;)
 }
 
 RT_EXPORT int rt_cuda_device_count() {
-  GUARD(-1, return at::detail::getCUDAHooks().getNumGPUs();)
+  GUARD(-1, return static_cast<int>(torch::cuda::device_count());)
 }
 
 // Device names come from the CUDA driver API, loaded at run time, so the shim needs no CUDA headers.
@@ -577,7 +578,11 @@ RT_EXPORT Tensor* rt_var(Tensor* a, const int64_t* d, int n, int64_t correction,
   TGUARD(([&] {
     std::vector<int64_t> ds(d, d + n);
     if (n == 0) for (int64_t i = 0; i < a->dim(); ++i) ds.push_back(i);
+#if TORCH_VERSION_MAJOR >= 2
+    return at::var(*a, at::OptionalIntArrayRef(ds), c10::optional<at::Scalar>(at::Scalar(correction)), keepdim != 0);
+#else
     return at::var(*a, at::OptionalIntArrayRef(ds), c10::optional<int64_t>(correction), keepdim != 0);
+#endif
   }()))
 }
 RT_EXPORT Tensor* rt_norm(Tensor* a, double p, const int64_t* d, int n, int keepdim) {
@@ -750,7 +755,16 @@ RT_EXPORT int rt_grad_enabled() { return c10::GradMode::is_enabled() ? 1 : 0; }
 RT_EXPORT void rt_set_grad_enabled(int on) { c10::GradMode::set_enabled(on != 0); }
 
 // Autocast (thread-local, like grad mode). rt_autocast_push saves the previous state in *prev_*
-// for the matching rt_autocast_pop.
+// for the matching rt_autocast_pop. libtorch 2.4 replaced the per-backend functions with
+// per-device-type ones (the old ones are deprecated there).
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+static bool autocast_enabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+static at::ScalarType autocast_dtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
+static void set_autocast(at::DeviceType d, bool on, at::ScalarType t) {
+  at::autocast::set_autocast_enabled(d, on);
+  at::autocast::set_autocast_dtype(d, t);
+}
+#else
 static bool autocast_enabled(at::DeviceType d) {
   return d == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 }
@@ -761,6 +775,7 @@ static void set_autocast(at::DeviceType d, bool on, at::ScalarType t) {
   if (d == at::kCUDA) { at::autocast::set_enabled(on); at::autocast::set_autocast_gpu_dtype(t); }
   else { at::autocast::set_cpu_enabled(on); at::autocast::set_autocast_cpu_dtype(t); }
 }
+#endif
 RT_EXPORT int rt_autocast_push(int devtype, int dtype, int* prev_enabled, int* prev_dtype) {
   SGUARD(
     auto d = static_cast<at::DeviceType>(devtype);

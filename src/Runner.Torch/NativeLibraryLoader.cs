@@ -32,9 +32,23 @@ internal static class NativeLibraryLoader
     /// <summary>The path the shim was loaded from, once loaded.</summary>
     internal static string? LoadedFrom { get; private set; }
 
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    private static readonly Lock s_gate = new();
+    private static IntPtr s_handle;
+
+    // The runtime calls the resolver whenever it binds a P/Invoke it has not bound yet, not once:
+    // load and initialize once, or a later first call would reset the thread count set since.
+    internal static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != NativeMethods.Lib) return IntPtr.Zero;
+        lock (s_gate)
+        {
+            if (s_handle == IntPtr.Zero) s_handle = Load();
+            return s_handle;
+        }
+    }
+
+    private static IntPtr Load()
+    {
         var tried = new List<string>();
         foreach (var candidate in Candidates())
         {

@@ -96,4 +96,23 @@ public sealed class RuntimeTests
             Assert.Equal(0, TorchRuntime.CudaDeviceCount);
         }
     }
+
+    [Fact]
+    public void Binding_another_native_function_later_does_not_reset_the_thread_count()
+    {
+        var old = TorchRuntime.Threads;
+        try
+        {
+            TorchRuntime.Threads = 1;
+            var first = NativeLibraryLoader.Resolve(NativeMethods.Lib, typeof(Tensor).Assembly, null);
+            var again = NativeLibraryLoader.Resolve(NativeMethods.Lib, typeof(Tensor).Assembly, null);
+            Assert.Equal(first, again);
+            Assert.Equal(1, TorchRuntime.Threads);
+            if (TorchRuntime.OpenBlasThreads >= 0) Assert.Equal(1, TorchRuntime.OpenBlasThreads);
+        }
+        finally
+        {
+            TorchRuntime.Threads = old;
+        }
+    }
 }
