@@ -1,34 +1,32 @@
-using System.CommandLine;
-using Runner.Cli.Commands;
+using Runner.Pipeline;
+using Runner.Torch;
 
 namespace Runner.Cli;
 
-/// <summary>Entry point: builds the command tree and maps failures to exit codes.</summary>
+/// <summary>Entry point: the real console, Ctrl-C, and the real stage catalog.</summary>
 public static class Program
 {
-    /// <summary>0 ok, 1 failed, 2 bad usage, 130 cancelled.</summary>
+    /// <summary>0 ok, 1 failed, 2 bad spec or usage, 130 cancelled.</summary>
     public static int Main(string[] args)
     {
-        var root = new RootCommand("Runner: dictionary-learning experiments (sparse autoencoders) on language models, from YAML specs.")
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
         {
-            DoctorCommand.Create(),
-            BenchCommand.Create(),
+            // First Ctrl-C: stop at the next step and clean up. A second one ends the process.
+            if (cts.IsCancellationRequested) return;
+            e.Cancel = true;
+            Console.Error.WriteLine("cancelling: the running stage stops at its next step (Ctrl-C again to abort at once)...");
+            cts.Cancel();
         };
-        try
+        var context = new CliContext
         {
-            var parsed = root.Parse(args);
-            if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
-            {
-                foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");
-                Console.Error.WriteLine("Run 'runner --help' for usage.");
-                return ExitCodes.Usage;
-            }
-            return parsed.Invoke();
-        }
-        catch (DllNotFoundException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.Failed;
-        }
+            Out = Console.Out,
+            Error = Console.Error,
+            Stages = StageCatalog.Create,
+            EnvironmentFingerprint = () => $"libtorch={TorchRuntime.Version};shim={TorchRuntime.ShimAbiVersion}",
+            Interactive = !Console.IsErrorRedirected && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
+            Cancellation = cts.Token,
+        };
+        return CliApp.Run(args, context);
     }
 }

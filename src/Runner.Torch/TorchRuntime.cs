@@ -33,6 +33,12 @@ public static class TorchRuntime
     /// <summary>The name of CUDA device <paramref name="index"/> from the driver ("" when unknown).</summary>
     public static string CudaDeviceName(int index) => NativeMethods.Text(NativeMethods.rt_cuda_device_name(index));
 
+    /// <summary>
+    /// The shim's ABI and behaviour version: bump it when src/Native changes what any export computes.
+    /// Part of every stage key, with <see cref="Version"/>.
+    /// </summary>
+    public const int ShimAbiVersion = 1;
+
     /// <summary>libtorch's version, e.g. "1.13.1" (as its headers say).</summary>
     public static string Version => NativeMethods.Text(NativeMethods.rt_torch_version());
 

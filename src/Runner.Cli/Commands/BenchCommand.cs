@@ -10,9 +10,9 @@ namespace Runner.Cli.Commands;
 public static class BenchCommand
 {
     /// <summary>Builds the command group.</summary>
-    public static Command Create() => new("bench", "Benchmarks that print throughput figures.") { Matmul() };
+    public static Command Create(CliContext context) => new("bench", "Benchmarks that print throughput figures.") { Matmul(context) };
 
-    private static Command Matmul()
+    private static Command Matmul(CliContext context)
     {
         var m = new Option<int>("--m") { Description = "Rows of A.", DefaultValueFactory = _ => 4096 };
         var k = new Option<int>("--k") { Description = "Columns of A / rows of B.", DefaultValueFactory = _ => 512 };
@@ -46,7 +46,7 @@ public static class BenchCommand
             }
             catch (Exception e) when (e is FormatException or ArgumentException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                context.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
             }
             try
@@ -54,7 +54,7 @@ public static class BenchCommand
                 var result = MatmulBenchmark.Run(options);
                 if (r.GetValue(json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new
+                    context.Out.WriteLine(JsonSerializer.Serialize(new
                     {
                         gflops = Math.Round(result.Gflops, 2),
                         median_ms = Math.Round(result.MedianMilliseconds, 3),
@@ -67,14 +67,14 @@ public static class BenchCommand
                 }
                 else
                 {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"matmul {options.DType.Name()} [{options.M}x{options.K}] @ [{options.K}x{options.N}] on {options.Device}, {result.Threads} threads: {result.Gflops:F1} GFLOP/s (median {result.MedianMilliseconds:F1} ms, min {result.MinMilliseconds:F1} ms over {options.Iterations} calls)"));
                 }
                 return ExitCodes.Ok;
             }
             catch (TorchException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                context.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Failed;
             }
         });

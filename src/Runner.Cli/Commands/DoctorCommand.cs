@@ -9,10 +9,10 @@ namespace Runner.Cli.Commands;
 public static class DoctorCommand
 {
     /// <summary>Builds the command.</summary>
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var command = new Command("doctor", "Print the runner and libtorch versions, the BLAS, threads and CUDA devices.");
-        command.SetAction(_ => Run(Console.Out));
+        command.SetAction(_ => Run(context.Out));
         return command;
     }
 

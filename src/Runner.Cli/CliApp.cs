@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Runner.Cli.Commands;
+using Runner.Core;
+
+namespace Runner.Cli;
+
+/// <summary>The command tree and the mapping of failures to exit codes, independent of the real console.</summary>
+public static class CliApp
+{
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    public static int Run(string[] args, CliContext context)
+    {
+        var root = new RootCommand("Runner: dictionary-learning experiments (sparse autoencoders) on language models, from YAML specs.")
+        {
+            RunCommand.Create(context),
+            ValidateCommand.Create(context),
+            LsCommand.Create(context),
+            ShowCommand.Create(context),
+            CacheCommand.Create(context),
+            DoctorCommand.Create(context),
+            BenchCommand.Create(context),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+        {
+            foreach (var error in parsed.Errors) context.Error.WriteLine($"error: {error.Message}");
+            context.Error.WriteLine("Run 'runner --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+        }
+        catch (RunnerException e)
+        {
+            // A user error: one actionable message, no stack trace.
+            context.Error.WriteLine($"error: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+        {
+            context.Error.WriteLine("cancelled; nothing half-written was kept. Run the same command again to resume: finished stages come from the cache.");
+            return ExitCodes.Cancelled;
+        }
+        catch (DllNotFoundException e)
+        {
+            context.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Runner.Cli.Rendering;
+using Runner.Pipeline.Runs;
+using Runner.Pipeline.Stages;
+
+namespace Runner.Cli.Commands;
+
+/// <summary><c>runner ls</c>: the run folders under the runs root.</summary>
+public static class LsCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var runsDir = new Option<string?>("--runs-dir") { Description = "The runs root (default: runs)." };
+        var command = new Command("ls", "List runs: experiment, run, when, stages computed and cached.") { runsDir };
+        command.SetAction(r =>
+        {
+            var root = RunFolder.ResolveRoot(r.GetValue(runsDir), context.WorkingDirectory);
+            var rows = new List<string[]>();
+            foreach (var dir in RunFolder.Enumerate(root))
+            {
+                RunRecord record;
+                try { record = RunFolder.Read(dir); }
+                catch (Core.RunnerException e) { context.Error.WriteLine($"warning: {e.Message}"); continue; }
+                var computed = record.Stages.Count(s => s.Status == StageStatus.Computed);
+                rows.Add([record.Experiment, record.RunName, record.Finished.ToLocalTime().ToString("yyyy-MM-dd HH:mm"),
+                    $"{computed} computed, {record.Stages.Count - computed} cached", record.Metrics.Count.ToString(), Path.GetRelativePath(context.WorkingDirectory, dir)]);
+            }
+            if (rows.Count == 0)
+            {
+                context.Out.WriteLine($"no runs under {root}");
+                return ExitCodes.Ok;
+            }
+            TextTable.Write(context.Out, ["experiment", "run", "finished", "stages", "metrics", "folder"], rows);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

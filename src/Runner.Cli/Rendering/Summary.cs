@@ -1,0 +1,33 @@
+using System.Globalization;
+using Runner.Pipeline.Spec;
+using Runner.Pipeline.Stages;
+
+namespace Runner.Cli.Rendering;
+
+/// <summary>The final summary of a run: one row per point, its status and every final metric.</summary>
+public static class Summary
+{
+    /// <summary>Writes the table and where each run folder is.</summary>
+    public static void Write(CliContext context, LoadedExperiment experiment, ExecutionReport report)
+    {
+        var o = context.Out;
+        var metricNames = report.Points.Where(p => p.Record is not null)
+            .SelectMany(p => p.Record!.Metrics.Keys).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var rows = report.Points.Select(p =>
+        {
+            var status = p.Error is not null ? "failed" : p.Skipped ? "skipped" : "ok";
+            var metrics = metricNames.Select(m => p.Record is { } r && r.Metrics.TryGetValue(m, out var v) ? Format(v) : "");
+            return new[] { p.Point.RunName, status }.Concat(metrics).ToArray();
+        }).ToList();
+        o.WriteLine();
+        o.WriteLine($"{experiment.Name}: {report.Points.Count(p => p.Error is null && !p.Skipped)} of {report.Points.Count} run{(report.Points.Count == 1 ? "" : "s")} succeeded");
+        TextTable.Write(o, ["run", "status", .. metricNames], rows);
+        foreach (var p in report.Points.Where(p => p.RunDirectory is not null))
+            o.WriteLine($"  {p.Point.RunName}: {Path.GetRelativePath(context.WorkingDirectory, p.RunDirectory!)}");
+    }
+
+    /// <summary>A metric as people read it: 4 significant digits, invariant culture.</summary>
+    public static string Format(double v) =>
+        double.IsFinite(v) ? v.ToString(Math.Abs(v) is >= 1e-3 and < 1e6 or 0 ? "0.####" : "0.###e+0", CultureInfo.InvariantCulture)
+            : double.IsNaN(v) ? "NaN" : v > 0 ? "inf" : "-inf";
+}

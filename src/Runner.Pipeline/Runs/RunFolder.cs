@@ -1,0 +1,262 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Runner.Core;
+
+namespace Runner.Pipeline.Runs;
+
+/// <summary>
+/// The run folder <c>runs/&lt;experiment&gt;/&lt;run-name&gt;/</c>: <c>resolved.yaml</c>,
+/// <c>metrics.json</c> (every final metric, <c>stage.metric</c> -> number), <c>stages.json</c> (the
+/// run and each stage: key, computed or cached, seconds, cache entry) and <c>stages/&lt;stage&gt;</c>
+/// (a symbolic link to the stage's cache entry, or a copy where links are not possible). A folder is
+/// assembled under a dot-named temp folder next to it and renamed into place, so a run folder is
+/// either complete or absent; a rerun replaces it whole.
+/// </summary>
+public static class RunFolder
+{
+    /// <summary>The resolved spec's file name.</summary>
+    public const string ResolvedFile = "resolved.yaml";
+
+    /// <summary>The flat metrics file.</summary>
+    public const string MetricsFile = "metrics.json";
+
+    /// <summary>The run and stage table.</summary>
+    public const string StagesFile = "stages.json";
+
+    /// <summary>The folder of links to the stages' cache entries.</summary>
+    public const string StagesFolder = "stages";
+
+    /// <summary>The default runs root, relative to the working directory.</summary>
+    public const string DefaultRoot = "runs";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The absolute runs root: <paramref name="explicitRoot"/> (<c>--runs-dir</c>) or <c>runs</c>.</summary>
+    public static string ResolveRoot(string? explicitRoot, string workingDirectory) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(explicitRoot) ? DefaultRoot : explicitRoot, workingDirectory);
+
+    /// <summary>The folder of a run (names made safe for a file system by <see cref="SafeName"/>).</summary>
+    public static string PathFor(string runsRoot, string experiment, string runName) =>
+        Path.Combine(Path.GetFullPath(runsRoot), SafeName(experiment), SafeName(runName));
+
+    /// <summary>
+    /// Writes the run folder for <paramref name="record"/> atomically and returns its path.
+    /// <paramref name="resolvedYaml"/> is the resolved spec's text.
+    /// </summary>
+    public static string Write(string runsRoot, RunRecord record, string resolvedYaml)
+    {
+        var final = PathFor(runsRoot, record.Experiment, record.RunName);
+        var parent = Path.GetDirectoryName(final)!;
+        Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".tmp.{Path.GetFileName(final)}.{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            File.WriteAllText(Path.Combine(temp, ResolvedFile), resolvedYaml);
+            File.WriteAllText(Path.Combine(temp, MetricsFile), MetricsJson(record.Metrics).ToJsonString(Indented) + "\n");
+            File.WriteAllText(Path.Combine(temp, StagesFile), StagesJson(record).ToJsonString(Indented) + "\n");
+            var links = Directory.CreateDirectory(Path.Combine(temp, StagesFolder)).FullName;
+            foreach (var stage in record.Stages) LinkOrCopy(stage.Entry, Path.Combine(links, stage.Name));
+            Swap(temp, final, parent);
+            return final;
+        }
+        finally
+        {
+            DeleteTree(temp);
+        }
+    }
+
+    /// <summary>Reads a run folder; a RunnerException (exit 2) when it is not one.</summary>
+    public static RunRecord Read(string runDirectory)
+    {
+        try
+        {
+            var stages = JsonNode.Parse(File.ReadAllText(Path.Combine(runDirectory, StagesFile))) as JsonObject
+                ?? throw new FormatException($"{StagesFile} is not a JSON object");
+            var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(runDirectory, MetricsFile))) as JsonObject
+                ?? throw new FormatException($"{MetricsFile} is not a JSON object");
+            var flat = metrics.ToDictionary(p => p.Key, p => ParseNumber(p.Value), StringComparer.Ordinal);
+            return new RunRecord
+            {
+                Experiment = Required(stages, "experiment"),
+                RunName = Required(stages, "run_name"),
+                Point = (int?)stages["point"] ?? throw new FormatException("no point"),
+                SpecHash = Required(stages, "spec_hash"),
+                Environment = (string?)stages["environment"] ?? "",
+                Varied = (stages["varied"] as JsonObject)?.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())).ToList() ?? [],
+                Started = ParseTime((string?)stages["started"]),
+                Finished = ParseTime((string?)stages["finished"]),
+                Stages = (stages["stages"] as JsonArray ?? throw new FormatException("no stages")).Select(n =>
+                {
+                    var s = n as JsonObject ?? throw new FormatException("a stage is not an object");
+                    var name = Required(s, "name");
+                    return new RunStage
+                    {
+                        Name = name,
+                        Key = Required(s, "key"),
+                        Status = Required(s, "status") switch
+                        {
+                            "computed" => StageStatus.Computed,
+                            "cached" => StageStatus.Cached,
+                            var other => throw new FormatException($"unknown status '{other}'"),
+                        },
+                        Seconds = (double?)s["seconds"] ?? 0,
+                        Entry = (string?)s["entry"] ?? "",
+                        Metrics = flat.Where(p => p.Key.StartsWith(name + ".", StringComparison.Ordinal))
+                            .ToDictionary(p => p.Key[(name.Length + 1)..], p => p.Value, StringComparer.Ordinal),
+                    };
+                }).ToList(),
+            };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or FormatException or InvalidOperationException)
+        {
+            throw new RunnerException($"{runDirectory} is not a readable run folder: {e.Message}", exitCode: 2, inner: e);
+        }
+    }
+
+    /// <summary>Every complete run folder under <paramref name="runsRoot"/> (<c>&lt;experiment&gt;/&lt;run&gt;</c>), sorted.</summary>
+    public static IReadOnlyList<string> Enumerate(string runsRoot)
+    {
+        if (!Directory.Exists(runsRoot)) return [];
+        return Directory.EnumerateDirectories(runsRoot)
+            .Where(d => !Path.GetFileName(d).StartsWith('.'))
+            .SelectMany(Directory.EnumerateDirectories)
+            .Where(d => !Path.GetFileName(d).StartsWith('.') && File.Exists(Path.Combine(d, StagesFile)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// A name usable as one path segment: '/', '\', control characters and a leading '.' become '_';
+    /// names over 120 characters are cut and get a short hash of the full name.
+    /// </summary>
+    public static string SafeName(string name)
+    {
+        var sb = new StringBuilder(name.Length);
+        foreach (var c in name) sb.Append(c is '/' or '\\' || char.IsControl(c) ? '_' : c);
+        if (sb.Length == 0 || sb[0] == '.') sb.Insert(0, '_');
+        var safe = sb.ToString();
+        if (safe.Length <= 120) return safe;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..12];
+        return $"{safe[..100]}~{hash}";
+    }
+
+    private static JsonObject MetricsJson(IReadOnlyDictionary<string, double> metrics)
+    {
+        var o = new JsonObject();
+        foreach (var (name, value) in metrics.OrderBy(p => p.Key, StringComparer.Ordinal)) o[name] = NumberNode(value);
+        return o;
+    }
+
+    private static JsonObject StagesJson(RunRecord record)
+    {
+        var varied = new JsonObject();
+        foreach (var (path, value) in record.Varied) varied[path] = value?.DeepClone();
+        var stages = new JsonArray();
+        foreach (var s in record.Stages)
+        {
+            stages.Add(new JsonObject
+            {
+                ["name"] = s.Name,
+                ["key"] = s.Key,
+                ["status"] = s.Status == StageStatus.Computed ? "computed" : "cached",
+                ["seconds"] = Math.Round(s.Seconds, 3),
+                ["entry"] = s.Entry,
+            });
+        }
+        return new JsonObject
+        {
+            ["experiment"] = record.Experiment,
+            ["run_name"] = record.RunName,
+            ["point"] = record.Point,
+            ["spec_hash"] = record.SpecHash,
+            ["environment"] = record.Environment,
+            ["varied"] = varied,
+            ["started"] = record.Started.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ["finished"] = record.Finished.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ["stages"] = stages,
+        };
+    }
+
+    private static void LinkOrCopy(string entry, string link)
+    {
+        try
+        {
+            Directory.CreateSymbolicLink(link, entry);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            CopyTree(entry, link);
+        }
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.EnumerateDirectories(from)) CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
+    }
+
+    // Rename the old folder aside, the new one in, then delete the old: at every moment the run
+    // folder is either absent or complete.
+    private static void Swap(string temp, string final, string parent)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            string? old = null;
+            if (Directory.Exists(final))
+            {
+                old = Path.Combine(parent, $".old.{Path.GetFileName(final)}.{Guid.NewGuid():N}");
+                try
+                {
+                    Directory.Move(final, old);
+                }
+                catch (IOException) when (!Directory.Exists(final))
+                {
+                    old = null;
+                }
+            }
+            try
+            {
+                Directory.Move(temp, final);
+                if (old is not null) DeleteTree(old);
+                return;
+            }
+            catch (IOException) when (attempt < 4 && Directory.Exists(final))
+            {
+                // another writer of the same run folder got in between: replace theirs
+            }
+        }
+    }
+
+    private static string Required(JsonObject o, string name) => (string?)o[name] ?? throw new FormatException($"no {name}");
+
+    private static DateTimeOffset ParseTime(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : default;
+
+    private static JsonNode NumberNode(double value) =>
+        double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+
+    private static double ParseNumber(JsonNode? node) => node switch
+    {
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+        JsonValue v when (string?)v == "NaN" => double.NaN,
+        JsonValue v when (string?)v == "Infinity" => double.PositiveInfinity,
+        JsonValue v when (string?)v == "-Infinity" => double.NegativeInfinity,
+        _ => throw new FormatException("a metric is not a number"),
+    };
+
+    private static void DeleteTree(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+
+namespace Runner.Pipeline.Runs;
+
+/// <summary>What a run folder records about one point (its <c>stages.json</c> and <c>metrics.json</c>).</summary>
+public sealed record RunRecord
+{
+    /// <summary>The experiment name (spec key <c>name</c>).</summary>
+    public required string Experiment { get; init; }
+
+    /// <summary>The point's run name (<c>k=32,dict_size=4096</c>, or the experiment name).</summary>
+    public required string RunName { get; init; }
+
+    /// <summary>The point's index in the sweep.</summary>
+    public required int Point { get; init; }
+
+    /// <summary>SHA-256 of the canonical JSON of the resolved spec.</summary>
+    public required string SpecHash { get; init; }
+
+    /// <summary>The environment fingerprint the stage keys were computed with.</summary>
+    public string Environment { get; init; } = "";
+
+    /// <summary>The swept key paths and this point's values.</summary>
+    public IReadOnlyList<KeyValuePair<string, JsonNode?>> Varied { get; init; } = [];
+
+    /// <summary>When the point started (UTC).</summary>
+    public DateTimeOffset Started { get; init; }
+
+    /// <summary>When the point finished (UTC).</summary>
+    public DateTimeOffset Finished { get; init; }
+
+    /// <summary>Every stage in execution order.</summary>
+    public required IReadOnlyList<RunStage> Stages { get; init; }
+
+    /// <summary>Every final metric, prefixed by its stage (<c>train.mse</c>).</summary>
+    public IReadOnlyDictionary<string, double> Metrics =>
+        Stages.SelectMany(s => s.Metrics.Select(m => KeyValuePair.Create($"{s.Name}.{m.Key}", m.Value)))
+            .GroupBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+}

@@ -1,0 +1,23 @@
+namespace Runner.Pipeline.Runs;
+
+/// <summary>One stage of a run as <c>stages.json</c> records it.</summary>
+public sealed record RunStage
+{
+    /// <summary>The stage name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The stage key (the cache entry's folder name).</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Computed by this run, or taken from the cache.</summary>
+    public required StageStatus Status { get; init; }
+
+    /// <summary>Wall-clock seconds this run spent on the stage (waiting for a lock included).</summary>
+    public required double Seconds { get; init; }
+
+    /// <summary>The cache entry folder (absolute) the run's <c>stages/&lt;name&gt;</c> link points to.</summary>
+    public required string Entry { get; init; }
+
+    /// <summary>The stage's metrics, unprefixed.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+}

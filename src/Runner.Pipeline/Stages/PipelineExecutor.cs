@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Runner.Core;
+using Runner.Pipeline.Caching;
+using Runner.Pipeline.Runs;
+using Runner.Pipeline.Spec;
+
+namespace Runner.Pipeline.Stages;
+
+/// <summary>
+/// Runs points through the stage graph against the cache and writes their run folders. Within one
+/// call every (stage, key) is resolved once, however many points need it; across processes the cache
+/// locks make it computed once. A stage's output is reused when its entry verifies, computed under
+/// the key's lock otherwise, and published by an atomic rename.
+/// </summary>
+public sealed partial class PipelineExecutor
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private readonly StageGraph _graph;
+    private readonly StageCache _cache;
+    private readonly PipelineOptions _options;
+    private readonly IProgress<PipelineEvent>? _events;
+
+    /// <summary>An executor of <paramref name="graph"/> over <paramref name="cache"/>, reporting to <paramref name="events"/>.</summary>
+    public PipelineExecutor(StageGraph graph, StageCache cache, PipelineOptions options, IProgress<PipelineEvent>? events = null)
+    {
+        _graph = graph;
+        _cache = cache;
+        _options = options;
+        _events = events;
+    }
+
+    /// <summary>
+    /// Runs the selected points (all, or <see cref="PipelineOptions.Point"/>). Stage failures are in the
+    /// report (<see cref="ExecutionReport.ThrowIfFailed"/>); cancellation throws
+    /// <see cref="OperationCanceledException"/> after every running stage has stopped, removed its
+    /// temp output and released its lock.
+    /// </summary>
+    public async Task<ExecutionReport> RunAsync(IReadOnlyList<ResolvedPoint> points, CancellationToken cancellationToken)
+    {
+        var selected = Select(points);
+        var forced = Forced();
+        var shared = new ConcurrentDictionary<string, Lazy<Task<Resolution>>>(StringComparer.Ordinal);
+        var reports = new PointReport[selected.Count];
+        var failed = 0;
+
+        async Task RunOne(int i)
+        {
+            if (!_options.KeepGoing && Volatile.Read(ref failed) > 0)
+            {
+                reports[i] = new PointReport { Point = selected[i], Skipped = true };
+                return;
+            }
+            reports[i] = await RunPointAsync(selected[i], forced, shared, cancellationToken).ConfigureAwait(false);
+            if (reports[i].Error is not null) Interlocked.Increment(ref failed);
+        }
+
+        if (_options.MaxParallelPoints <= 1)
+        {
+            for (var i = 0; i < selected.Count; i++) await RunOne(i).ConfigureAwait(false);
+        }
+        else
+        {
+            using var gate = new SemaphoreSlim(_options.MaxParallelPoints);
+            await Task.WhenAll(Enumerable.Range(0, selected.Count).Select(async i =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await RunOne(i).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+        }
+        return new ExecutionReport { Points = reports };
+    }
+
+    private async Task<PointReport> RunPointAsync(ResolvedPoint point, IReadOnlySet<string> forced,
+        ConcurrentDictionary<string, Lazy<Task<Resolution>>> shared, CancellationToken ct)
+    {
+        Emit(new PointStarted { PointIndex = point.Index, RunName = point.RunName });
+        var started = DateTimeOffset.UtcNow;
+        var done = new Dictionary<string, Resolution>(StringComparer.Ordinal);
+        var stages = new List<RunStage>();
+        try
+        {
+            foreach (var stage in _graph.Stages)
+            {
+                if (!stage.AppliesTo(point)) continue;
+                ct.ThrowIfCancellationRequested();
+                var inputs = stage.Inputs.Where(done.ContainsKey).ToDictionary(n => n, n => done[n], StringComparer.Ordinal);
+                var slice = stage.SpecSlice(point);
+                var key = StageKey.Compute(stage.Name, stage.Version, SpecSlices.Without(slice, stage.ExcludedFields),
+                    inputs.ToDictionary(p => p.Key, p => p.Value.Entry.Key), _options.EnvironmentFingerprint);
+                var clock = Stopwatch.StartNew();
+                var mine = new Lazy<Task<Resolution>>(() => Task.Run(() => ResolveAsync(point, stage, key, slice, inputs, forced.Contains(stage.Name), ct), ct));
+                var lazy = shared.GetOrAdd($"{stage.Name}/{key}", mine);
+                var resolution = await lazy.Value.ConfigureAwait(false);
+                // Only the point that resolved a key reports it computed; the others reused it.
+                var status = ReferenceEquals(lazy, mine) ? resolution.Status : StageStatus.Cached;
+                done[stage.Name] = resolution;
+                var metrics = resolution.Entry.Manifest.Metrics;
+                stages.Add(new RunStage { Name = stage.Name, Key = key, Status = status, Seconds = clock.Elapsed.TotalSeconds, Entry = resolution.Entry.Directory, Metrics = metrics });
+                Emit(new StageFinished
+                {
+                    PointIndex = point.Index, RunName = point.RunName, Stage = stage.Name, Key = key,
+                    Status = status, Seconds = clock.Elapsed.TotalSeconds, Entry = resolution.Entry.Directory, Metrics = metrics,
+                });
+            }
+        }
+        catch (StageFailedException e)
+        {
+            Emit(new PointFinished { PointIndex = point.Index, RunName = point.RunName, Error = e });
+            return new PointReport { Point = point, Error = e };
+        }
+
+        var record = new RunRecord
+        {
+            Experiment = point.Experiment,
+            RunName = point.RunName,
+            Point = point.Index,
+            SpecHash = point.SpecHash,
+            Environment = _options.EnvironmentFingerprint,
+            Varied = point.Varied,
+            Started = started,
+            Finished = DateTimeOffset.UtcNow,
+            Stages = stages,
+        };
+        var yaml = _options.ResolvedYaml?.Invoke(point) ?? point.Json.ToJsonString(Indented) + "\n";
+        var directory = RunFolder.Write(_options.RunsDirectory, record, yaml);
+        Emit(new PointFinished { PointIndex = point.Index, RunName = point.RunName, RunDirectory = directory });
+        return new PointReport { Point = point, Record = record, RunDirectory = directory };
+    }
+
+    /// <summary>Gets one stage's entry for a point: a verified hit, or a computation under the key's lock.</summary>
+    private async Task<Resolution> ResolveAsync(ResolvedPoint point, IStage stage, string key, JsonNode? slice,
+        IReadOnlyDictionary<string, Resolution> inputs, bool forced, CancellationToken ct)
+    {
+        void Warn(string text) => Emit(new PipelineMessage { Level = MessageLevel.Warning, Text = text, PointIndex = point.Index, RunName = point.RunName, Stage = stage.Name });
+
+        if (!forced && _cache.TryGet(stage.Name, key, Warn) is { } hit) return new Resolution(hit, StageStatus.Cached);
+        using var held = await _cache.LockAsync(stage.Name, key,
+            holder => Emit(new StageWaiting { PointIndex = point.Index, RunName = point.RunName, Stage = stage.Name, Key = key, Holder = holder }),
+            ct).ConfigureAwait(false);
+        // Whoever held the lock before us has probably just published the entry.
+        if (!forced && _cache.TryGet(stage.Name, key, Warn) is { } late) return new Resolution(late, StageStatus.Cached);
+
+        Emit(new StageStarted { PointIndex = point.Index, RunName = point.RunName, Stage = stage.Name, Key = key, Forced = forced });
+        using var pending = _cache.BeginWrite(stage.Name, key);
+        var context = new StageContext
+        {
+            Point = point,
+            Stage = stage.Name,
+            Key = key,
+            Slice = slice?.DeepClone(),
+            OutputDirectory = pending.OutputDirectory,
+            Inputs = inputs.ToDictionary(p => p.Key, p => new StageInput
+            {
+                Stage = p.Key,
+                Key = p.Value.Entry.Key,
+                Directory = p.Value.Entry.Directory,
+                Metrics = p.Value.Entry.Manifest.Metrics,
+                Notes = p.Value.Entry.Manifest.Notes,
+            }, StringComparer.Ordinal),
+            Events = _events,
+            CancellationToken = ct,
+        };
+        StageResult result;
+        try
+        {
+            result = await stage.RunAsync(context, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"stage {stage.Name} returned no result");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw; // the pending folder is deleted and the lock released on the way out
+        }
+        catch (Exception e)
+        {
+            throw new StageFailedException(stage.Name, point, e);
+        }
+        if (held.Lost) Warn($"the lock for {stage.Name}/{StageCache.Short(key)} was taken over by another process that judged it stale; publishing atomically anyway");
+
+        var draft = new CacheManifest
+        {
+            Stage = stage.Name,
+            Key = key,
+            Version = stage.Version,
+            Inputs = inputs.ToDictionary(p => p.Key, p => p.Value.Entry.Key, StringComparer.Ordinal),
+            Environment = _options.EnvironmentFingerprint,
+            Slice = SpecSlices.Without(slice, stage.ExcludedFields),
+            Metrics = result.Metrics,
+            Notes = result.Notes,
+        };
+        try
+        {
+            return new Resolution(_cache.Commit(pending, draft, replaceExisting: forced, Warn), StageStatus.Computed);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StageFailedException(stage.Name, point, e); // e.g. the stage wrote a symbolic link
+        }
+    }
+
+    private List<ResolvedPoint> Select(IReadOnlyList<ResolvedPoint> points)
+    {
+        if (_options.Point is not { } index) return points.ToList();
+        var match = points.Where(p => p.Index == index).ToList();
+        if (match.Count == 0)
+            throw new RunnerException($"--point {index}: the spec has {points.Count} point{(points.Count == 1 ? "" : "s")} (indices 0 to {points.Count - 1})", exitCode: 2);
+        return match;
+    }
+
+    private IReadOnlySet<string> Forced() =>
+        _options.NoCache ? _graph.Stages.Select(s => s.Name).ToHashSet(StringComparer.Ordinal) : _graph.WithDownstream(_options.Force);
+
+    private void Emit(PipelineEvent e) => _events?.Report(e);
+
+    /// <summary>A stage's entry as one point obtained it.</summary>
+    private sealed record Resolution(CacheEntry Entry, StageStatus Status);
+}

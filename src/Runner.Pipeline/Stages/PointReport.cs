@@ -1,0 +1,23 @@
+using Runner.Pipeline.Runs;
+using Runner.Pipeline.Spec;
+
+namespace Runner.Pipeline.Stages;
+
+/// <summary>How one point went.</summary>
+public sealed record PointReport
+{
+    /// <summary>The point.</summary>
+    public required ResolvedPoint Point { get; init; }
+
+    /// <summary>What its run folder records, when it succeeded.</summary>
+    public RunRecord? Record { get; init; }
+
+    /// <summary>Its run folder, when it succeeded.</summary>
+    public string? RunDirectory { get; init; }
+
+    /// <summary>The failure, when a stage failed.</summary>
+    public StageFailedException? Error { get; init; }
+
+    /// <summary>Not started because an earlier point failed (without <see cref="PipelineOptions.KeepGoing"/>).</summary>
+    public bool Skipped { get; init; }
+}

@@ -1,0 +1,57 @@
+namespace Runner.Cli.Tests;
+
+/// <summary>Runs the CLI in-process in a scratch folder with test stages and captured output.</summary>
+public sealed class CliHarness : IDisposable
+{
+    public CliHarness()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "runner-cli-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(Directory);
+        Capture = new TestStage("capture", [], ["data", "seed"]);
+        Train = new TestStage("train", ["capture"], ["sae"]);
+    }
+
+    public string Directory { get; }
+    public TestStage Capture { get; }
+    public TestStage Train { get; }
+    public string Out { get; private set; } = "";
+    public string Error { get; private set; } = "";
+
+    /// <summary>Writes a file relative to the scratch folder; returns its path.</summary>
+    public string Write(string relative, string text)
+    {
+        var path = Path.Combine(Directory, relative);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>Runs `runner ARGS`; returns the exit code and keeps the output.</summary>
+    public int Run(params string[] args) => Run(CancellationToken.None, args);
+
+    public int Run(CancellationToken cancellation, params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = CliApp.Run(args, new CliContext
+        {
+            Out = o,
+            Error = e,
+            Stages = () => [Capture, Train],
+            EnvironmentFingerprint = () => "test-environment",
+            WorkingDirectory = Directory,
+            GetEnvironment = name => name == "RUNNER_CACHE" ? null : Environment.GetEnvironmentVariable(name),
+            Cancellation = cancellation,
+            PlainProgressInterval = TimeSpan.Zero,
+        });
+        Out = o.ToString();
+        Error = e.ToString();
+        return code;
+    }
+
+    public void Dispose()
+    {
+        try { System.IO.Directory.Delete(Directory, recursive: true); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,142 @@
+namespace Runner.Cli.Tests;
+
+public sealed class RunCommandTests : IDisposable
+{
+    private const string Sweep = """
+        name: demo
+        seed: 1
+        model: { source: toy }
+        sae: { architecture: topk, dict_size: 64, k: 4 }
+        sweep: { sae.k: [4, 8] }
+        """;
+
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public void A_sweep_computes_the_shared_stage_once_and_writes_a_run_folder_per_point()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Equal(1, _cli.Capture.Calls);
+        Assert.Equal(2, _cli.Train.Calls);
+        foreach (var run in new[] { "k=4", "k=8" })
+        {
+            var dir = Path.Combine(_cli.Directory, "runs", "demo", run);
+            Assert.True(File.Exists(Path.Combine(dir, "resolved.yaml")), run);
+            Assert.Contains("\"train.value\"", File.ReadAllText(Path.Combine(dir, "metrics.json")));
+        }
+        Assert.Contains("demo: 2 of 2 runs succeeded", _cli.Out);
+        Assert.Matches(@"k=8\s+ok\s+0\s+9", _cli.Out); // capture.value 0; train.value = k + its one input
+    }
+
+    [Fact]
+    public void A_second_run_takes_every_stage_from_the_cache()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Equal(1, _cli.Capture.Calls);
+        Assert.Equal(2, _cli.Train.Calls);
+        Assert.Contains("train: cached", _cli.Error);
+        Assert.Contains("\"cached\"", File.ReadAllText(Path.Combine(_cli.Directory, "runs", "demo", "k=4", "stages.json")));
+    }
+
+    [Fact]
+    public void Dry_run_prints_the_plan_and_runs_nothing()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        Assert.Equal(0, _cli.Run("run", "demo.yaml", "--dry-run"));
+        Assert.Equal(0, _cli.Capture.Calls + _cli.Train.Calls);
+        Assert.Contains("plan for demo: 2 runs, 3 stage computations", _cli.Out);
+        Assert.Contains("shared (computed once for an earlier point)", _cli.Out);
+        Assert.False(Directory.Exists(Path.Combine(_cli.Directory, "runs")));
+
+        Assert.Equal(0, _cli.Run("run", "demo.yaml", "--point", "0"));
+        Assert.Equal(0, _cli.Run("run", "demo.yaml", "--dry-run"));
+        Assert.Contains("plan for demo: 2 runs, 1 stage computation", _cli.Out);
+        Assert.Matches(@"capture\s+\w{12}\s+cached", _cli.Out);
+    }
+
+    [Fact]
+    public void Force_recomputes_the_named_stage_only()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Equal(0, _cli.Run("run", "demo.yaml", "--force", "train"));
+        Assert.Equal(1, _cli.Capture.Calls);
+        Assert.Equal(4, _cli.Train.Calls);
+    }
+
+    [Fact]
+    public void Set_and_device_override_the_spec()
+    {
+        _cli.Write("demo.yaml", Sweep.Replace("sweep: { sae.k: [4, 8] }", ""));
+        Assert.Equal(0, _cli.Run("run", "demo.yaml", "--set", "sae.k=16", "--device", "cpu"));
+        var resolved = File.ReadAllText(Path.Combine(_cli.Directory, "runs", "demo", "demo", "resolved.yaml"));
+        Assert.Contains("k: 16", resolved);
+        Assert.Contains("device: cpu", resolved);
+    }
+
+    [Fact]
+    public void A_failing_stage_exits_1_with_one_line_and_keeps_the_other_stages_cached()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        _cli.Train.FailWith = "the dictionary exploded";
+        Assert.Equal(1, _cli.Run("run", "demo.yaml"));
+        Assert.Contains("error: stage train failed", _cli.Error);
+        Assert.Contains("the dictionary exploded", _cli.Error);
+        Assert.DoesNotContain("   at ", _cli.Error); // no stack trace for a stage failure
+
+        _cli.Train.FailWith = null;
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Equal(1, _cli.Capture.Calls);
+    }
+
+    [Fact]
+    public void A_bad_override_exits_2_before_any_stage_runs()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        Assert.Equal(2, _cli.Run("run", "demo.yaml", "--set", "sae.k=many"));
+        Assert.Contains("--set sae.k=many: sae.k:", _cli.Error);
+        Assert.Equal(0, _cli.Capture.Calls);
+    }
+
+    [Fact]
+    public void A_missing_spec_exits_2_with_the_path()
+    {
+        Assert.Equal(2, _cli.Run("run", "nope.yaml"));
+        Assert.Contains("nope.yaml", _cli.Error);
+        Assert.DoesNotContain("   at ", _cli.Error);
+    }
+
+    [Fact]
+    public async Task Cancelling_exits_130_keeps_no_entry_for_the_running_stage_and_a_rerun_completes()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        _cli.Train.Gate = new TaskCompletionSource();
+        using var cts = new CancellationTokenSource();
+        var run = Task.Run(() => _cli.Run(cts.Token, "run", "demo.yaml"), TestContext.Current.CancellationToken);
+        await _cli.Train.Started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        cts.Cancel();
+        Assert.Equal(130, await run);
+        Assert.Contains("cancelled", _cli.Error);
+        Assert.False(Directory.Exists(Path.Combine(_cli.Directory, ".runner", "cache", "train")) &&
+                     Directory.EnumerateDirectories(Path.Combine(_cli.Directory, ".runner", "cache", "train")).Any());
+
+        _cli.Train.Gate = null;
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Equal(1, _cli.Capture.Calls); // resumed: the finished stage came from the cache
+    }
+
+    [Fact]
+    public void Progress_goes_to_standard_error_as_plain_lines_when_not_a_terminal()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Matches(@"\[k=4\] capture: computing, key \w{12}", _cli.Error);
+        Assert.Matches(@"\[k=4\] train: 50% \(1/2 steps\)", _cli.Error);
+        Assert.Matches(@"\[k=8\] train: done in \d+\.\d s", _cli.Error);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using Runner.Core;
+using Runner.Pipeline.Runs;
+using Runner.Pipeline.Tests.TestKit;
+
+namespace Runner.Pipeline.Tests.Runs;
+
+public sealed class RunFolderTests : IDisposable
+{
+    private readonly PipelineFixture _fx = new();
+
+    public void Dispose() => _fx.Dispose();
+
+    private static CountingStage[] Chain() => [new CountingStage("data"), new CountingStage("train", "data")];
+
+    [Fact]
+    public async Task A_run_folder_holds_the_resolved_spec_metrics_stage_table_and_links_to_the_entries()
+    {
+        var report = await _fx.RunAsync(Chain(), Points.Sweep("train.k", 4), o => o with { ResolvedYaml = p => $"name: {p.Experiment}\n" });
+        var dir = report.Points[0].RunDirectory!;
+
+        Assert.Equal(Path.Combine(_fx.RunsRoot, "exp", "k=4"), dir);
+        Assert.Equal(["metrics.json", "resolved.yaml", "stages", "stages.json"], Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal("name: exp\n", File.ReadAllText(Path.Combine(dir, "resolved.yaml")));
+
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")))!.AsObject();
+        Assert.Equal(["data.calls", "data.chars", "train.calls", "train.chars"], metrics.Select(p => p.Key));
+        Assert.Equal(1, (double)metrics["train.calls"]!);
+
+        var stages = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stages.json")))!.AsObject();
+        Assert.Equal(("exp", "k=4", 0), ((string?)stages["experiment"], (string?)stages["run_name"], (int)stages["point"]!));
+        Assert.Equal(report.Points[0].Point.SpecHash, (string?)stages["spec_hash"]);
+        Assert.Equal(PipelineFixture.Environment, (string?)stages["environment"]);
+        Assert.Equal(4, (int)stages["varied"]!["train.k"]!);
+        var table = stages["stages"]!.AsArray().Select(s => $"{s!["name"]} {s["status"]} {((string?)s["key"])!.Length}").ToList();
+        Assert.Equal(["data computed 64", "train computed 64"], table);
+
+        foreach (var entry in _fx.Cache().List())
+        {
+            var link = new DirectoryInfo(Path.Combine(dir, "stages", entry.Stage));
+            Assert.Equal(entry.Directory, link.LinkTarget);
+            Assert.True(File.Exists(Path.Combine(link.FullName, "out.txt")));
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_serializer_resolved_yaml_holds_the_resolved_json()
+    {
+        var report = await _fx.RunAsync(Chain(), [Points.Make()]);
+        var text = File.ReadAllText(Path.Combine(report.Points[0].RunDirectory!, "resolved.yaml"));
+        Assert.True(JsonNode.DeepEquals(report.Points[0].Point.Json, JsonNode.Parse(text)));
+    }
+
+    [Fact]
+    public async Task A_rerun_replaces_the_run_folder_whole_and_never_deletes_cache_entries()
+    {
+        var first = await _fx.RunAsync(Chain(), [Points.Make()]);
+        File.WriteAllText(Path.Combine(first.Points[0].RunDirectory!, "stray.txt"), "from before");
+        var second = await _fx.RunAsync(Chain(), [Points.Make()]);
+
+        var dir = second.Points[0].RunDirectory!;
+        Assert.False(File.Exists(Path.Combine(dir, "stray.txt")));
+        Assert.Equal(["cached", "cached"], RunFolder.Read(dir).Stages.Select(s => s.Status.ToString().ToLowerInvariant()));
+        Assert.Equal(2, _fx.Cache().List().Count);
+        Assert.All(_fx.Cache().List(), e => Assert.True(File.Exists(Path.Combine(e.Directory, "out.txt"))));
+        Assert.Equal(["exp"], Directory.EnumerateFileSystemEntries(_fx.RunsRoot).Select(Path.GetFileName));
+        Assert.Equal(["exp"], Directory.EnumerateFileSystemEntries(Path.Combine(_fx.RunsRoot, "exp")).Select(Path.GetFileName)); // no temp or old folders left
+    }
+
+    [Fact]
+    public void Read_returns_what_Write_wrote()
+    {
+        var entry = _fx["entry"];
+        Directory.CreateDirectory(entry);
+        var record = new RunRecord
+        {
+            Experiment = "exp",
+            RunName = "k=32,dict_size=4096",
+            Point = 3,
+            SpecHash = new string('f', 64),
+            Environment = "env",
+            Varied = [KeyValuePair.Create("sae.k", (JsonNode?)32), KeyValuePair.Create("sae.dict_size", (JsonNode?)4096)],
+            Started = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            Finished = new DateTimeOffset(2025, 1, 1, 0, 1, 0, TimeSpan.Zero),
+            Stages =
+            [
+                new RunStage { Name = "train", Key = new string('a', 64), Status = StageStatus.Computed, Seconds = 1.5, Entry = entry, Metrics = new Dictionary<string, double> { ["mse"] = 0.5, ["dead"] = double.NaN } },
+                new RunStage { Name = "evaluate", Key = new string('b', 64), Status = StageStatus.Cached, Seconds = 0, Entry = entry },
+            ],
+        };
+        var dir = RunFolder.Write(_fx.RunsRoot, record, "name: exp\n");
+        var read = RunFolder.Read(dir);
+
+        Assert.Equal((record.Experiment, record.RunName, record.Point, record.SpecHash, record.Environment, record.Started, record.Finished),
+            (read.Experiment, read.RunName, read.Point, read.SpecHash, read.Environment, read.Started, read.Finished));
+        Assert.Equal(["sae.k", "sae.dict_size"], read.Varied.Select(v => v.Key));
+        Assert.Equal(record.Stages.Select(s => (s.Name, s.Key, s.Status, s.Seconds, s.Entry)), read.Stages.Select(s => (s.Name, s.Key, s.Status, s.Seconds, s.Entry)));
+        Assert.Equal(0.5, read.Metrics["train.mse"]);
+        Assert.True(double.IsNaN(read.Stages[0].Metrics["dead"]));
+        Assert.Equal([dir], RunFolder.Enumerate(_fx.RunsRoot));
+    }
+
+    [Fact]
+    public void Reading_a_folder_that_is_not_a_run_is_a_usage_error()
+    {
+        var e = Assert.Throws<RunnerException>(() => RunFolder.Read(_fx.RunsRoot));
+        Assert.Equal(2, e.ExitCode);
+        Assert.StartsWith($"{_fx.RunsRoot} is not a readable run folder: ", e.Message);
+    }
+
+    [Fact]
+    public void Enumerate_lists_complete_run_folders_only()
+    {
+        Directory.CreateDirectory(Path.Combine(_fx.RunsRoot, "exp", "complete"));
+        File.WriteAllText(Path.Combine(_fx.RunsRoot, "exp", "complete", "stages.json"), "{}");
+        Directory.CreateDirectory(Path.Combine(_fx.RunsRoot, "exp", ".tmp.partial.123"));
+        File.WriteAllText(Path.Combine(_fx.RunsRoot, "exp", ".tmp.partial.123", "stages.json"), "{}");
+        Directory.CreateDirectory(Path.Combine(_fx.RunsRoot, "exp", "no-table"));
+        Assert.Equal([Path.Combine(_fx.RunsRoot, "exp", "complete")], RunFolder.Enumerate(_fx.RunsRoot));
+    }
+
+    [Theory]
+    [InlineData("k=32,dict_size=4096", "k=32,dict_size=4096")]
+    [InlineData("model.path=./ckpt/gpt2", "model.path=._ckpt_gpt2")]
+    [InlineData("..", "_..")]
+    [InlineData("", "_")]
+    [InlineData("a\nb", "a_b")]
+    public void Names_become_single_safe_path_segments(string name, string safe) => Assert.Equal(safe, RunFolder.SafeName(name));
+
+    [Fact]
+    public void Long_names_are_cut_and_keep_a_hash_of_the_full_name()
+    {
+        var a = RunFolder.SafeName(new string('x', 300) + "a");
+        var b = RunFolder.SafeName(new string('x', 300) + "b");
+        Assert.Equal(113, a.Length);
+        Assert.NotEqual(a, b);
+    }
+}

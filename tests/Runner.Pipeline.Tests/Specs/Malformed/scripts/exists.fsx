@@ -1,0 +1,2 @@
+// A hook script that exists, for the malformed-spec corpus.
+let run (ctx: obj) = ()
