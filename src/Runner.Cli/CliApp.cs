@@ -33,8 +33,11 @@ public static class CliApp
         }
         catch (RunnerException e)
         {
-            // A user error: one actionable message, no stack trace.
+            // A user error: one actionable message, no stack trace. A stage that failed with an
+            // unexpected exception is a bug, though, and keeps its trace.
             context.Error.WriteLine($"error: {e.Message}");
+            if (e.InnerException is { } inner && IsBug(inner))
+                context.Error.WriteLine($"This looks like a bug in Runner; please report it with what follows.{Environment.NewLine}{inner}");
             return e.ExitCode;
         }
         catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
@@ -47,5 +50,14 @@ public static class CliApp
             context.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failed;
         }
+        catch (Exception e) when (IsBug(e))
+        {
+            context.Error.WriteLine($"internal error (a bug in Runner; please report it with what follows):{Environment.NewLine}{e}");
+            return ExitCodes.Failed;
+        }
     }
+
+    /// <summary>True for exceptions no user input explains: they are shown with their stack trace.</summary>
+    internal static bool IsBug(Exception e) =>
+        e is not (RunnerException or Torch.TorchException or IOException or UnauthorizedAccessException or OperationCanceledException);
 }

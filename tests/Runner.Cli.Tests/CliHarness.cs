@@ -29,6 +29,9 @@ public sealed class CliHarness : IDisposable
     /// <summary>Runs `runner ARGS`; returns the exit code and keeps the output.</summary>
     public int Run(params string[] args) => Run(CancellationToken.None, args);
 
+    /// <summary>Render progress as in a terminal (Spectre live bars) instead of plain lines.</summary>
+    public bool Interactive { get; set; }
+
     public int Run(CancellationToken cancellation, params string[] args)
     {
         var o = new StringWriter();
@@ -42,6 +45,7 @@ public sealed class CliHarness : IDisposable
             WorkingDirectory = Directory,
             GetEnvironment = name => name == "RUNNER_CACHE" ? null : Environment.GetEnvironmentVariable(name),
             Cancellation = cancellation,
+            Interactive = Interactive,
             PlainProgressInterval = TimeSpan.Zero,
         });
         Out = o.ToString();

@@ -83,7 +83,7 @@ public sealed class RunCommandTests : IDisposable
     public void A_failing_stage_exits_1_with_one_line_and_keeps_the_other_stages_cached()
     {
         _cli.Write("demo.yaml", Sweep);
-        _cli.Train.FailWith = "the dictionary exploded";
+        _cli.Train.FailWith = new Core.RunnerException("the dictionary exploded");
         Assert.Equal(1, _cli.Run("run", "demo.yaml"));
         Assert.Contains("error: stage train failed", _cli.Error);
         Assert.Contains("the dictionary exploded", _cli.Error);
@@ -92,6 +92,31 @@ public sealed class RunCommandTests : IDisposable
         _cli.Train.FailWith = null;
         Assert.Equal(0, _cli.Run("run", "demo.yaml"));
         Assert.Equal(1, _cli.Capture.Calls);
+    }
+
+    [Fact]
+    public void A_stage_that_fails_with_an_unexpected_exception_shows_its_stack_trace()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        _cli.Train.FailWith = CaughtNullReference();
+        Assert.Equal(1, _cli.Run("run", "demo.yaml"));
+        Assert.Contains("error: stage train failed", _cli.Error);
+        Assert.Contains("This looks like a bug in Runner", _cli.Error);
+        Assert.Contains("System.NullReferenceException", _cli.Error);
+        Assert.Contains("   at ", _cli.Error);
+    }
+
+    private static Exception CaughtNullReference()
+    {
+        try
+        {
+            string? s = null;
+            return new Exception(s!.Length.ToString());
+        }
+        catch (NullReferenceException e)
+        {
+            return e;
+        }
     }
 
     [Fact]
@@ -138,5 +163,16 @@ public sealed class RunCommandTests : IDisposable
         Assert.Matches(@"\[k=4\] capture: computing, key \w{12}", _cli.Error);
         Assert.Matches(@"\[k=4\] train: 50% \(1/2 steps\)", _cli.Error);
         Assert.Matches(@"\[k=8\] train: done in \d+\.\d s", _cli.Error);
+    }
+
+    [Fact]
+    public void In_a_terminal_progress_is_drawn_as_bars_and_the_run_completes()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        _cli.Interactive = true;
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Contains("[k=8] train: done in", _cli.Error);
+        Assert.Contains("[k=8] capture: cached", _cli.Error);
+        Assert.Contains("demo: 2 of 2 runs succeeded", _cli.Out);
     }
 }

@@ -13,7 +13,7 @@ public sealed class TestStage(string name, string[] inputs, string[] slice) : IS
     public int Calls => _calls;
 
     /// <summary>Thrown from the body when set.</summary>
-    public string? FailWith { get; set; }
+    public Exception? FailWith { get; set; }
 
     /// <summary>When set, the body waits on it (or on cancellation) before finishing.</summary>
     public TaskCompletionSource? Gate { get; set; }
@@ -34,7 +34,7 @@ public sealed class TestStage(string name, string[] inputs, string[] slice) : IS
         context.Report(1, 2, "steps");
         if (Gate is { } gate) await gate.Task.WaitAsync(cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        if (FailWith is { } message) throw new InvalidOperationException(message);
+        if (FailWith is { } failure) throw failure;
         await File.WriteAllTextAsync(Path.Combine(context.OutputDirectory, "out.txt"), context.Slice?.ToJsonString() ?? "", cancellationToken);
         context.Report(2, 2, "steps");
         var k = slice.Contains("sae") ? context.Point.Spec.Sae.K ?? 0 : 0; // only what the slice holds may shape the output

@@ -10,7 +10,8 @@ public sealed class LiveProgressRenderer(CliContext context) : ProgressRenderer
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProgressTask> _tasks = [];
-    private readonly IAnsiConsole _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Error) });
+    private readonly Dictionary<string, System.Diagnostics.Stopwatch> _clocks = [];
+    private readonly IAnsiConsole _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Error), Interactive = InteractionSupport.Yes });
     private ProgressContext? _progress;
 
     /// <inheritdoc/>
@@ -40,6 +41,7 @@ public sealed class LiveProgressRenderer(CliContext context) : ProgressRenderer
                     var task = _progress.AddTask(Markup.Escape($"{Label(s)} {StageCache.Short(s.Key)}{(s.Forced ? " (forced)" : "")}"));
                     task.IsIndeterminate = true;
                     _tasks[id] = task;
+                    _clocks[id] = System.Diagnostics.Stopwatch.StartNew();
                     break;
                 case StageWaiting w when _tasks.TryGetValue(id, out var t):
                     t.Description = Markup.Escape($"{Label(w)}: {w.Message}");
@@ -51,7 +53,8 @@ public sealed class LiveProgressRenderer(CliContext context) : ProgressRenderer
                         t.MaxValue = total;
                         t.Value = Math.Min(p.Done, total);
                     }
-                    if (p.Message is { Length: > 0 } text) t.Description = Markup.Escape($"{Label(p)}: {text}");
+                    var elapsed = _clocks.TryGetValue(id, out var clock) ? clock.Elapsed : TimeSpan.Zero;
+                    t.Description = Markup.Escape($"{Label(p)}: {Rate.Describe(p, elapsed)}");
                     break;
                 case StageFinished f:
                     if (!_tasks.TryGetValue(id, out var done))
