@@ -8,7 +8,7 @@ public sealed class CliHarness : IDisposable
         Directory = Path.Combine(Path.GetTempPath(), "runner-cli-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
         Capture = new TestStage("capture", [], ["data", "seed"]);
-        Train = new TestStage("train", ["capture"], ["sae"]);
+        Train = new TestStage("train", ["capture"], ["sae"]) { RunLinks = new Dictionary<string, string> { ["sae"] = "sae" } };
     }
 
     public string Directory { get; }

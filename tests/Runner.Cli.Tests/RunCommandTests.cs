@@ -32,6 +32,15 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_stage_output_declared_as_a_run_link_appears_at_the_top_of_the_run_folder()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        var sae = Path.Combine(_cli.Directory, "runs", "demo", "k=4", "sae", "weights.txt");
+        Assert.Equal("train", File.ReadAllText(sae));
+    }
+
+    [Fact]
     public void A_second_run_takes_every_stage_from_the_cache()
     {
         _cli.Write("demo.yaml", Sweep);

@@ -25,6 +25,7 @@ public sealed class TestStage(string name, string[] inputs, string[] slice) : IS
     public int Version => 1;
     public IReadOnlyList<string> Inputs => inputs;
     public IReadOnlyList<string> ExcludedFields => [];
+    public IReadOnlyDictionary<string, string> RunLinks { get; init; } = new Dictionary<string, string>();
     public JsonNode? SpecSlice(ResolvedPoint point) => SpecSlices.Take(point.Json, slice);
 
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken cancellationToken)
@@ -36,6 +37,11 @@ public sealed class TestStage(string name, string[] inputs, string[] slice) : IS
         cancellationToken.ThrowIfCancellationRequested();
         if (FailWith is { } failure) throw failure;
         await File.WriteAllTextAsync(Path.Combine(context.OutputDirectory, "out.txt"), context.Slice?.ToJsonString() ?? "", cancellationToken);
+        foreach (var inside in RunLinks.Values)
+        {
+            Directory.CreateDirectory(Path.Combine(context.OutputDirectory, inside));
+            await File.WriteAllTextAsync(Path.Combine(context.OutputDirectory, inside, "weights.txt"), name, cancellationToken);
+        }
         context.Report(2, 2, "steps");
         var k = slice.Contains("sae") ? context.Point.Spec.Sae.K ?? 0 : 0; // only what the slice holds may shape the output
         return new StageResult { Metrics = new Dictionary<string, double> { ["value"] = k + inputs.Length } };

@@ -60,6 +60,12 @@ public static class RunFolder
             File.WriteAllText(Path.Combine(temp, StagesFile), StagesJson(record).ToJsonString(Indented) + "\n");
             var links = Directory.CreateDirectory(Path.Combine(temp, StagesFolder)).FullName;
             foreach (var stage in record.Stages) LinkOrCopy(stage.Entry, Path.Combine(links, stage.Name));
+            foreach (var stage in record.Stages)
+                foreach (var (name, inside) in stage.Links)
+                {
+                    var source = Path.Combine(stage.Entry, inside);
+                    if (Directory.Exists(source) || File.Exists(source)) LinkOrCopy(source, Path.Combine(temp, SafeName(name)));
+                }
             Swap(temp, final, parent);
             return final;
         }
@@ -189,7 +195,8 @@ public static class RunFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
-            CopyTree(entry, link);
+            if (File.Exists(entry)) File.Copy(entry, link);
+            else CopyTree(entry, link);
         }
     }
 

@@ -18,6 +18,9 @@ public sealed record RunStage
     /// <summary>The cache entry folder (absolute) the run's <c>stages/&lt;name&gt;</c> link points to.</summary>
     public required string Entry { get; init; }
 
+    /// <summary>Outputs linked at the top of the run folder: name -> path inside <see cref="Entry"/> (not persisted).</summary>
+    public IReadOnlyDictionary<string, string> Links { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The stage's metrics, unprefixed.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 }

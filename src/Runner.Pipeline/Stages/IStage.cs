@@ -37,6 +37,15 @@ public interface IStage
     bool AppliesTo(ResolvedPoint point) => true;
 
     /// <summary>
+    /// Outputs shown at the top of a run folder: name in the run folder -> path inside the stage's
+    /// entry (e.g. train's <c>sae</c> -> <c>sae</c>, so runs/&lt;experiment&gt;/&lt;run&gt;/sae is the SAELens folder).
+    /// </summary>
+    IReadOnlyDictionary<string, string> RunLinks => NoLinks;
+
+    /// <summary>The empty <see cref="RunLinks"/>.</summary>
+    static readonly IReadOnlyDictionary<string, string> NoLinks = new Dictionary<string, string>();
+
+    /// <summary>
     /// Computes the outputs into <see cref="StageContext.OutputDirectory"/>. The inner loop checks
     /// <paramref name="cancellationToken"/> every step and throws <see cref="OperationCanceledException"/>;
     /// any other exception fails the stage (<see cref="StageFailedException"/>). Nothing it wrote is kept

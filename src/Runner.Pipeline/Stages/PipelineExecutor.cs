@@ -106,7 +106,7 @@ public sealed partial class PipelineExecutor
                 var status = ReferenceEquals(lazy, mine) ? resolution.Status : StageStatus.Cached;
                 done[stage.Name] = resolution;
                 var metrics = resolution.Entry.Manifest.Metrics;
-                stages.Add(new RunStage { Name = stage.Name, Key = key, Status = status, Seconds = clock.Elapsed.TotalSeconds, Entry = resolution.Entry.Directory, Metrics = metrics });
+                stages.Add(new RunStage { Name = stage.Name, Key = key, Status = status, Seconds = clock.Elapsed.TotalSeconds, Entry = resolution.Entry.Directory, Metrics = metrics, Links = stage.RunLinks });
                 Emit(new StageFinished
                 {
                     PointIndex = point.Index, RunName = point.RunName, Stage = stage.Name, Key = key,
