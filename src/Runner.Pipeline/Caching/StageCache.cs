@@ -16,6 +16,7 @@ public sealed partial class StageCache
     private const string TempFolder = ".tmp";
     private const string TrashFolder = ".trash";
     private const string LocksFolder = ".locks";
+    private const string CheckpointsFolder = ".checkpoints";
     private const string OwnerFile = "owner.json";
 
     /// <summary>A cache over <paramref name="options"/>.Root (created on first write).</summary>
@@ -175,6 +176,12 @@ public sealed partial class StageCache
     public static string Short(string key) => key.Length > 12 ? key[..12] : key;
 
     private CacheProbe Corrupt(string reason) => new(CacheProbeStatus.Corrupt, null, reason);
+
+    /// <summary>
+    /// Where a stage computing <paramref name="key"/> keeps resumable state (checkpoints): stable
+    /// across runs, so a cancelled or killed computation resumes; removed once the entry is published.
+    /// </summary>
+    public string CheckpointDirectory(string stage, string key) => Path.Combine(Root, CheckpointsFolder, stage, key);
 
     private string LockPath(string stage, string key) => Path.Combine(Root, LocksFolder, $"{stage}.{key}.lock");
 

@@ -170,6 +170,7 @@ public sealed partial class PipelineExecutor
             }, StringComparer.Ordinal),
             Events = _events,
             CancellationToken = ct,
+            CheckpointDirectory = _cache.CheckpointDirectory(stage.Name, key),
         };
         StageResult result;
         try
@@ -200,7 +201,9 @@ public sealed partial class PipelineExecutor
         };
         try
         {
-            return new Resolution(_cache.Commit(pending, draft, replaceExisting: forced, Warn), StageStatus.Computed);
+            var committed = new Resolution(_cache.Commit(pending, draft, replaceExisting: forced, Warn), StageStatus.Computed);
+            if (context.CheckpointDirectory is { } checkpoints && Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
+            return committed;
         }
         catch (InvalidOperationException e)
         {

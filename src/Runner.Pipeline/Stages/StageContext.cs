@@ -33,6 +33,13 @@ public sealed class StageContext
     /// <summary>Where events go (null: nowhere).</summary>
     public IProgress<PipelineEvent>? Events { get; init; }
 
+    /// <summary>
+    /// A folder for resumable state (checkpoints) that survives cancellation and crashes of this
+    /// computation, keyed like the entry; created on demand by the stage, deleted once the entry is
+    /// published. Null when the caller offers none (tests).
+    /// </summary>
+    public string? CheckpointDirectory { get; init; }
+
     /// <summary>Cancelled on Ctrl-C; the same token RunAsync receives.</summary>
     public CancellationToken CancellationToken { get; init; }
 
