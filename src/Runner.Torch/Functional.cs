@@ -48,6 +48,15 @@ public static class Functional
     public static Tensor EmbeddingBag(Tensor weight, Tensor ids, Tensor? perSampleWeights = null, BagMode mode = BagMode.Sum) =>
         Tensor.Wrap(NativeMethods.rt_embedding_bag(weight.Handle, ids.Handle, TensorHandle.Null, (int)mode, perSampleWeights?.Handle ?? TensorHandle.Null), "embedding_bag");
 
+    /// <summary>
+    /// Bags of varying size over the 1-d <paramref name="ids"/> (int64): bag i holds
+    /// ids[offsets[i] .. offsets[i + 1]) and the last bag runs to the end; an empty bag gives zeros
+    /// (sum) -> [offsets.Length, d]. The transpose of a sparse product: with ids sorted by output row,
+    /// Σ over each row's entries of <paramref name="perSampleWeights"/> · weight[id], nothing materialized.
+    /// </summary>
+    public static Tensor EmbeddingBagWithOffsets(Tensor weight, Tensor ids, Tensor offsets, Tensor? perSampleWeights = null, BagMode mode = BagMode.Sum) =>
+        Tensor.Wrap(NativeMethods.rt_embedding_bag(weight.Handle, ids.Handle, offsets.Handle, (int)mode, perSampleWeights?.Handle ?? TensorHandle.Null), "embedding_bag");
+
     /// <summary>Mean squared error.</summary>
     public static Tensor MseLoss(Tensor input, Tensor target)
     {

@@ -10,7 +10,7 @@ namespace Runner.Torch;
 /// it sets libtorch's and OpenBLAS's thread counts to $RUNNER_THREADS or the core count
 /// (libtorch's own default here is half the cores).
 /// </summary>
-internal static class NativeLibraryLoader
+internal static partial class NativeLibraryLoader
 {
     internal const string FileName = "librunner_torch.so";
 
@@ -49,6 +49,12 @@ internal static class NativeLibraryLoader
 
     private static IntPtr Load()
     {
+        // OpenMP's idle workers spin and steal the core OpenBLAS needs (2-core machines ran up to
+        // 60x slower). libgomp reads OMP_WAIT_POLICY once, when it loads with the shim, and .NET's
+        // Environment.SetEnvironmentVariable does not reach native getenv: set it in libc's
+        // environment first, unless the user chose a policy.
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")) && OperatingSystem.IsLinux())
+            _ = LibC.setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
         var tried = new List<string>();
         foreach (var candidate in Candidates())
         {
@@ -81,5 +87,11 @@ internal static class NativeLibraryLoader
         if (int.TryParse(Environment.GetEnvironmentVariable("RUNNER_THREADS"), out var t) && t > 0) threads = t;
         var set = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "rt_set_num_threads");
         set(threads);
+    }
+
+    private static partial class LibC
+    {
+        [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int setenv(string name, string value, int overwrite);
     }
 }

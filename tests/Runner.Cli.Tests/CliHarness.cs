@@ -29,6 +29,9 @@ public sealed class CliHarness : IDisposable
     /// <summary>Runs `runner ARGS`; returns the exit code and keeps the output.</summary>
     public int Run(params string[] args) => Run(CancellationToken.None, args);
 
+    /// <summary>The stages runs use: the test stages by default, or e.g. the real catalog.</summary>
+    public Func<IReadOnlyList<Runner.Pipeline.Stages.IStage>>? Stages { get; set; }
+
     /// <summary>Render progress as in a terminal (Spectre live bars) instead of plain lines.</summary>
     public bool Interactive { get; set; }
 
@@ -40,7 +43,7 @@ public sealed class CliHarness : IDisposable
         {
             Out = o,
             Error = e,
-            Stages = () => [Capture, Train],
+            Stages = Stages ?? (() => [Capture, Train]),
             EnvironmentFingerprint = () => "test-environment",
             WorkingDirectory = Directory,
             GetEnvironment = name => name == "RUNNER_CACHE" ? null : Environment.GetEnvironmentVariable(name),

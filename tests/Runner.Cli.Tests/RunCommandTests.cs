@@ -28,7 +28,8 @@ public sealed class RunCommandTests : IDisposable
             Assert.Contains("\"train.value\"", File.ReadAllText(Path.Combine(dir, "metrics.json")));
         }
         Assert.Contains("demo: 2 of 2 runs succeeded", _cli.Out);
-        Assert.Matches(@"k=8\s+ok\s+0\s+9", _cli.Out); // capture.value 0; train.value = k + its one input
+        Assert.Matches(@"status\s+ok\s+ok", _cli.Out);
+        Assert.Matches(@"train\.value\s+5\s+9", _cli.Out); // train.value = k + its one input, per run
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 namespace Runner.Torch.Tests;
 
-public sealed class RuntimeTests
+public sealed partial class RuntimeTests
 {
     [Fact]
     public void Version_is_a_libtorch_1_or_2_version()
@@ -114,5 +114,20 @@ public sealed class RuntimeTests
         {
             TorchRuntime.Threads = old;
         }
+    }
+
+    [Fact]
+    public void OpenMP_waits_passively_unless_the_user_chose_a_policy()
+    {
+        _ = TorchRuntime.Version; // the shim, and libgomp with it, are loaded
+        var native = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(LibC.getenv("OMP_WAIT_POLICY"));
+        var chosen = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        Assert.Equal(string.IsNullOrEmpty(chosen) ? "PASSIVE" : chosen, native);
+    }
+
+    private static partial class LibC
+    {
+        [System.Runtime.InteropServices.LibraryImport("libc", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+        internal static partial IntPtr getenv(string name);
     }
 }

@@ -7,21 +7,31 @@ namespace Runner.Cli.Rendering;
 /// <summary>The final summary of a run: one row per point, its status and every final metric.</summary>
 public static class Summary
 {
+    /// <summary>Up to this many runs the table has a column per run and a row per metric.</summary>
+    public const int TransposeUpTo = 6;
+
     /// <summary>Writes the table and where each run folder is.</summary>
     public static void Write(CliContext context, LoadedExperiment experiment, ExecutionReport report)
     {
         var o = context.Out;
         var metricNames = report.Points.Where(p => p.Record is not null)
             .SelectMany(p => p.Record!.Metrics.Keys).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
-        var rows = report.Points.Select(p =>
-        {
-            var status = p.Error is not null ? "failed" : p.Skipped ? "skipped" : "ok";
-            var metrics = metricNames.Select(m => p.Record is { } r && r.Metrics.TryGetValue(m, out var v) ? Format(v) : "");
-            return new[] { p.Point.RunName, status }.Concat(metrics).ToArray();
-        }).ToList();
+        static string Status(PointReport p) => p.Error is not null ? "failed" : p.Skipped ? "skipped" : "ok";
+        static string Value(PointReport p, string m) => p.Record is { } r && r.Metrics.TryGetValue(m, out var v) ? Format(v) : "";
         o.WriteLine();
         o.WriteLine($"{experiment.Name}: {report.Points.Count(p => p.Error is null && !p.Skipped)} of {report.Points.Count} run{(report.Points.Count == 1 ? "" : "s")} succeeded");
-        TextTable.Write(o, ["run", "status", .. metricNames], rows);
+        if (report.Points.Count <= TransposeUpTo)
+        {
+            // Few runs, many metrics: one row per metric reads better than a very wide line.
+            var rows = new List<string[]> { report.Points.Select(Status).Prepend("status").ToArray() };
+            rows.AddRange(metricNames.Select(m => report.Points.Select(p => Value(p, m)).Prepend(m).ToArray()));
+            TextTable.Write(o, ["metric", .. report.Points.Select(p => p.Point.RunName)], rows);
+        }
+        else
+        {
+            var rows = report.Points.Select(p => new[] { p.Point.RunName, Status(p) }.Concat(metricNames.Select(m => Value(p, m))).ToArray()).ToList();
+            TextTable.Write(o, ["run", "status", .. metricNames], rows);
+        }
         foreach (var p in report.Points.Where(p => p.RunDirectory is not null))
             o.WriteLine($"  {p.Point.RunName}: {Path.GetRelativePath(context.WorkingDirectory, p.RunDirectory!)}");
     }

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Runner.Core.IO;
+using Runner.Core.Synthetic;
+using Runner.Pipeline.Spec;
+using Runner.Pipeline.Stages;
+using Runner.Torch;
+
+namespace Runner.Pipeline.Builtin;
+
+/// <summary>
+/// capture: the activations an SAE trains and is evaluated on, as shard datasets —
+/// <c>train/</c> (data.tokens rows) and <c>eval/</c> (evaluate.tokens rows, disjoint from train).
+/// Sources: <c>data.synthetic</c> (known true features, saved as truth.safetensors [features, d_in]);
+/// a model's hooked layer arrives with the models issue.
+/// </summary>
+public sealed class CaptureStage : IStage
+{
+    /// <summary>Rows generated or captured per step.</summary>
+    private const int Block = 4096;
+
+    /// <inheritdoc/>
+    public string Name => "capture";
+
+    /// <inheritdoc/>
+    public int Version => 1;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Inputs => [];
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> ExcludedFields => [];
+
+    /// <inheritdoc/>
+    public bool AppliesTo(ResolvedPoint point) => point.Spec.Data.Synthetic is not null;
+
+    /// <inheritdoc/>
+    public JsonNode? SpecSlice(ResolvedPoint point) => SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens");
+
+    /// <inheritdoc/>
+    public Task<StageResult> RunAsync(StageContext context, CancellationToken cancellationToken) =>
+        Task.Run(() => Run(context, cancellationToken), cancellationToken);
+
+    private static StageResult Run(StageContext context, CancellationToken ct)
+    {
+        var spec = context.Point.Spec;
+        var synthetic = spec.Data.Synthetic ?? throw new Core.RunnerException("capture: only data.synthetic is supported until the models issue lands");
+        using var source = new SyntheticActivations(SpecMapping.Synthetic(synthetic, spec.Seed));
+        var dtype = spec.Data.ActivationDtype == Precision.Bfloat16 ? DType.BFloat16 : DType.Float32;
+        var total = spec.Data.Tokens + spec.Evaluate.Tokens;
+        Write(context, source, "train", 0, spec.Data.Tokens, dtype, total, ct);
+        Write(context, source, "eval", spec.Data.Tokens, spec.Evaluate.Tokens, dtype, total, ct);
+        using (var scope = TensorScope.Enter())
+            SafetensorsWriter.Write(Path.Combine(context.OutputDirectory, "truth.safetensors"),
+                new Dictionary<string, Tensor> { ["features"] = source.Features.Cpu() },
+                new Dictionary<string, string> { ["source"] = "synthetic", ["frequency"] = synthetic.Frequency.ToString("R", CultureInfo.InvariantCulture) });
+        return new StageResult
+        {
+            Metrics = new Dictionary<string, double>
+            {
+                ["rows"] = spec.Data.Tokens,
+                ["eval_rows"] = spec.Evaluate.Tokens,
+                ["d_in"] = synthetic.DIn,
+                ["true_features"] = synthetic.Features,
+                ["true_l0"] = source.ExpectedL0,
+            },
+        };
+    }
+
+    // Rows [start, start + rows) of the source's stream into a shard dataset in <output>/<name>.
+    private static void Write(StageContext context, SyntheticActivations source, string name, long start, long rows, DType dtype, long total, CancellationToken ct)
+    {
+        using var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, name), new ActivationShardOptions
+        {
+            DIn = source.Options.DIn,
+            DType = dtype,
+            SequenceLength = 1,
+            Metadata = new Dictionary<string, string> { ["source"] = "synthetic" },
+        });
+        long done = 0;
+        foreach (var batch in source.Read(start, Block))
+        {
+            using (batch)
+            using (var scope = TensorScope.Enter())
+            {
+                ct.ThrowIfCancellationRequested();
+                var take = (int)Math.Min(Block, rows - done);
+                var acts = batch.Activations.Narrow(0, 0, take).To(dtype);
+                var ids = Tensors.Full([take], -1L, DType.Int64); // no tokens: synthetic rows
+                writer.Append(acts, ids);
+                done += take;
+            }
+            context.Report(start + done, total, "rows");
+            if (done >= rows) break;
+        }
+        writer.Complete();
+    }
+}
