@@ -54,4 +54,27 @@ public sealed class BuiltinStagesTests : IDisposable
         Assert.Matches(@"capture\s+\w{12}\s+cached", _cli.Out);
         Assert.Matches(@"train\s+\w{12}\s+compute", _cli.Out);
     }
+
+    [Fact]
+    public void Training_cancelled_midway_resumes_on_the_next_run_and_matches_an_uninterrupted_run()
+    {
+        const string set = "sae.checkpoint_every=20_000";
+        using var reference = new CliHarness { Stages = StageCatalog.Create };
+        reference.Write("tiny.yaml", Spec);
+        Assert.Equal(0, reference.Run("run", "tiny.yaml", "--set", set));
+        var expected = File.ReadAllText(Path.Combine(reference.Directory, "runs", "tiny-synthetic", "tiny-synthetic", "metrics.json"));
+
+        _cli.Write("tiny.yaml", Spec);
+        using var cts = new CancellationTokenSource();
+        _cli.OnErrorLine = line => { if (line.Contains("train: ") && line.Contains("% (")) cts.Cancel(); };
+        Assert.Equal(130, _cli.Run(cts.Token, "run", "tiny.yaml", "--set", set));
+        Assert.False(Directory.Exists(Path.Combine(_cli.Directory, "runs")));
+
+        _cli.OnErrorLine = null;
+        Assert.Equal(0, _cli.Run("run", "tiny.yaml", "--set", set));
+        Assert.Contains("capture: cached", _cli.Error);
+        var manifest = Directory.GetFiles(Path.Combine(_cli.Directory, ".runner", "cache", "train"), "manifest.json", SearchOption.AllDirectories).Single();
+        Assert.Contains("resumed from a checkpoint", File.ReadAllText(manifest));
+        Assert.Equal(expected, File.ReadAllText(Path.Combine(_cli.Directory, "runs", "tiny-synthetic", "tiny-synthetic", "metrics.json")));
+    }
 }

@@ -35,10 +35,13 @@ public sealed class CliHarness : IDisposable
     /// <summary>Render progress as in a terminal (Spectre live bars) instead of plain lines.</summary>
     public bool Interactive { get; set; }
 
+    /// <summary>Called with every line written to standard error, as it is written (e.g. to cancel mid-stage).</summary>
+    public Action<string>? OnErrorLine { get; set; }
+
     public int Run(CancellationToken cancellation, params string[] args)
     {
         var o = new StringWriter();
-        var e = new StringWriter();
+        var e = new WatchingWriter(line => OnErrorLine?.Invoke(line));
         var code = CliApp.Run(args, new CliContext
         {
             Out = o,
@@ -60,5 +63,15 @@ public sealed class CliHarness : IDisposable
     {
         try { System.IO.Directory.Delete(Directory, recursive: true); }
         catch (IOException) { }
+    }
+
+    /// <summary>A StringWriter that reports each complete line.</summary>
+    private sealed class WatchingWriter(Action<string> onLine) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            onLine(value ?? "");
+        }
     }
 }
