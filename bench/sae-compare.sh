@@ -44,8 +44,10 @@ for config in $configs; do
       for ref in "${refs[@]}"; do
         name="${ref%%:*}"; extra="${ref#*:}"
         # shellcheck disable=SC2086
-        p=$("$PY" "$REF" "${common[@]}" --dtype "$refdtype" $extra --json | field tokens_per_s | xargs printf "%.0f")
-        runs[$name]="${runs[$name]:-} $p"; line+=", pytorch-$name $p"
+        out=$("$PY" "$REF" "${common[@]}" --dtype "$refdtype" $extra --json)
+        p=$(echo "$out" | field tokens_per_s | xargs printf "%.0f")
+        foreign=$(echo "$out" | field foreign_load_cores | xargs printf "%.2f")
+        runs[$name]="${runs[$name]:-} $p"; line+=", pytorch-$name $p (foreign load $foreign cores)"
       done
       echo "$config $dtype t$threads $line tok/s"
     done

@@ -12,7 +12,9 @@ namespace Runner.Core.Sae;
 /// θ ← 0.99·θ + 0.01·min(f_kept > 0)              each training step (SAELens's topk_threshold, from 0)
 /// </code>
 /// Inference, and the SAELens export, use the threshold instead of the batch: f = z·1[z &gt; θ],
-/// exported as jumprelu with threshold = θ·1 [d_sae]. Training is dense (autograd).
+/// exported as jumprelu with threshold = θ·1 [d_sae]. Training runs dense or sparse like TopK's; the
+/// batch's top k·B is found from each row's top 4k candidates (widened for rows that need more), which
+/// is exact and avoids ranking all B·d_sae entries.
 /// </summary>
 public sealed class BatchTopKSae : TopKSae
 {
@@ -42,9 +44,6 @@ public sealed class BatchTopKSae : TopKSae
     /// <inheritdoc/>
     public override string SaeLensArchitecture => "jumprelu";
 
-    /// <summary>Always dense: the kept entries per row vary, which the sparse TopK kernels do not handle.</summary>
-    public override bool UsesSparseKernels(bool autocast) => false;
-
     /// <summary>x [B, d_in] -> f = z·1[z &gt; θ] [B, d_sae] (the exported JumpReLU; independent of the batch).</summary>
     public override Tensor Encode(Tensor x)
     {
@@ -54,14 +53,65 @@ public sealed class BatchTopKSae : TopKSae
         return scope.Keep(z * z.Gt(_threshold));
     }
 
-    /// <summary>The training activation: the batch's top k·B ReLU'd entries; θ is updated when <paramref name="training"/>.</summary>
+    /// <summary>The training activation (dense step): the batch's top k·B ReLU'd entries; θ is updated when <paramref name="training"/>.</summary>
     protected override Tensor Activate(Tensor z, bool training)
     {
         using var scope = TensorScope.Enter();
-        var flat = z.Relu().Flatten();                                            // [B·d_sae]
-        var (values, indices) = flat.TopK(Math.Min(K * z.Size(0), flat.Size(0)), sorted: false);
-        if (training) UpdateThreshold(values);
-        return scope.Keep(flat.ZerosLike().Scatter(0, indices, values).View(z.Shape));
+        var (rows, latents, _) = Select(z.Detach(), training);
+        var positions = rows * DSae + latents;                                    // into z.flatten()
+        var values = z.Flatten().Gather(0, positions);                            // differentiable
+        return scope.Keep(z.Flatten().ZerosLike().Scatter(0, positions, values.Relu()).View(z.Shape));
+    }
+
+    /// <summary>The sparse step's entries: the batch's top k·B, grouped by row; θ is updated when <paramref name="training"/>.</summary>
+    private protected override ActiveSet SelectActive(Tensor z, bool training)
+    {
+        using var scope = TensorScope.Enter();
+        var (rows, latents, values) = Select(z, training);
+        var counts = Tensors.Zeros([z.Size(0)], DType.Int64, z.Device).ScatterAdd_(0, rows, rows.OnesLike());
+        return new ActiveSet(scope.Keep(latents), scope.Keep(rows), scope.Keep(counts.Cumsum(0) - counts), scope.Keep(values));
+    }
+
+    // The k·B largest entries of z [B, d_sae] as rows, latents and values [k·B], grouped by row, without
+    // ranking all B·d_sae entries: each row's top m = 4k are candidates, and the k·B largest candidates
+    // are the answer unless a row's smallest candidate is above the cut (and positive: ReLU zeroes the
+    // rest); such a row may hold more, so it alone gets 4× the candidates, until none overflows.
+    private (Tensor Rows, Tensor Latents, Tensor Values) Select(Tensor z, bool training)
+    {
+        using var scope = TensorScope.Enter();
+        using var noGrad = TorchRuntime.NoGrad();
+        var batch = z.Size(0);
+        var first = Math.Min(DSae, 4 * K);
+        var (v0, l0) = z.TopK(first, sorted: false);
+        var groups = new List<(Tensor Rows, Tensor Values, Tensor Latents)> { (Tensors.Arange(batch, z.Device), v0, l0) };
+        while (true)
+        {
+            var (kept, at) = Tensors.Cat([.. groups.Select(g => g.Values.Flatten())]).TopK(K * batch, sorted: false);
+            var cut = Math.Max(kept.Min().ToDouble(), 0);
+            var grew = false;
+            for (var i = groups.Count - 1; i >= 0; i--)
+            {
+                var (rows, values, latents) = groups[i];
+                var m = values.Size(1);
+                if (m == DSae) continue;
+                var over = values.Amin([1]).Gt(cut);                              // [R]: may hold more than m
+                if (!over.Any().ToBoolean()) continue;
+                var stay = Tensors.Arange(rows.Size(0), z.Device).MaskedSelect(over.LogicalNot());
+                var moved = rows.MaskedSelect(over);
+                groups[i] = (rows.IndexSelect(0, stay), values.IndexSelect(0, stay), latents.IndexSelect(0, stay));
+                var (v, l) = z.IndexSelect(0, moved).TopK(Math.Min(DSae, 4 * m), sorted: false);
+                groups.Add((moved, v, l));
+                grew = true;
+            }
+            if (grew) continue;
+            var candidateRows = Tensors.Cat([.. groups.Select(g => g.Rows.Unsqueeze(1).Expand(-1, g.Values.Size(1)).Flatten())]);
+            var candidateLatents = Tensors.Cat([.. groups.Select(g => g.Latents.Flatten())]);
+            var (rowsOut, latentsOut) = (candidateRows.IndexSelect(0, at), candidateLatents.IndexSelect(0, at));
+            var (_, order) = (rowsOut * DSae + latentsOut).Sort();                // group by row
+            var selected = kept.IndexSelect(0, order);
+            if (training) UpdateThreshold(selected);
+            return (scope.Keep(rowsOut.IndexSelect(0, order)), scope.Keep(latentsOut.IndexSelect(0, order)), scope.Keep(selected));
+        }
     }
 
     // θ ← (1 − r)θ + r·min(kept > 0), r = 0.01; unchanged when nothing positive was kept. No host sync.

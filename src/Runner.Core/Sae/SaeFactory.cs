@@ -79,7 +79,7 @@ public static class SaeFactory
     {
         static void Require(bool ok, string message)
         {
-            if (!ok) throw new ArgumentException(message, nameof(options));
+            if (!ok) throw new ArgumentException(message);
         }
         Require(options.DIn > 0, $"d_in must be positive, got {options.DIn}");
         Require(options.DSae > 0, $"d_sae must be positive, got {options.DSae}");

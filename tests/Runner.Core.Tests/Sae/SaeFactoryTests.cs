@@ -116,7 +116,7 @@ public sealed class SaeFactoryTests
     {
         using var g = new Generator(0);
         var e = Assert.Throws<ArgumentException>(() => SaeFactory.Create(Options(SaeKind.TopK, k: DSae + 1), g, Device.Cpu));
-        Assert.StartsWith("k must be in [1, d_sae = 64], got 65", e.Message);
+        Assert.Equal("k must be in [1, d_sae = 64], got 65", e.Message);
         Assert.Throws<ArgumentException>(() => SaeFactory.Create(Options(SaeKind.Relu), g, Device.Cpu, DType.BFloat16));
     }
 
