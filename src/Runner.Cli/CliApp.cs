@@ -46,6 +46,12 @@ public static class CliApp
             context.Error.WriteLine("cancelled; nothing half-written was kept. Run the same command again to resume: finished stages come from the cache.");
             return ExitCodes.Cancelled;
         }
+        catch (Torch.TorchException e)
+        {
+            // libtorch refused (out of memory, no CUDA, ...): one line, like any expected failure.
+            context.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failed;
+        }
         catch (DllNotFoundException e)
         {
             context.Error.WriteLine($"error: {e.Message}");

@@ -94,4 +94,14 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(2, _cli.Run("cache", "rm"));
         Assert.Contains("cache rm: name what to remove", _cli.Error);
     }
+
+    [Fact]
+    public void A_libtorch_failure_is_one_line_with_exit_code_1()
+    {
+        Assert.SkipWhen(Runner.Torch.TorchRuntime.CudaIsAvailable, "needs a machine without CUDA");
+        Assert.Equal(1, _cli.Run("bench", "matmul", "--device", "cuda", "--m", "8", "--k", "8", "--n", "8"));
+        Assert.StartsWith("error: ", _cli.Error);
+        Assert.Contains("cuda", _cli.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", _cli.Error);
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Runner.Core;
 using Runner.Core.Benchmarks;
 using Runner.Core.Sae;
 using Runner.Torch;
@@ -47,37 +48,28 @@ public static class BenchCommand
             }
             catch (Exception e) when (e is FormatException or ArgumentException)
             {
-                context.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Usage;
+                throw new RunnerException(e.Message, ExitCodes.Usage); // bad option values: a usage error, not a bug
             }
-            try
+            var result = MatmulBenchmark.Run(options);
+            if (r.GetValue(json))
             {
-                var result = MatmulBenchmark.Run(options);
-                if (r.GetValue(json))
+                context.Out.WriteLine(JsonSerializer.Serialize(new
                 {
-                    context.Out.WriteLine(JsonSerializer.Serialize(new
-                    {
-                        gflops = Math.Round(result.Gflops, 2),
-                        median_ms = Math.Round(result.MedianMilliseconds, 3),
-                        min_ms = Math.Round(result.MinMilliseconds, 3),
-                        threads = result.Threads,
-                        m = options.M, k = options.K, n = options.N,
-                        dtype = options.DType.Name(),
-                        device = options.Device.ToString(),
-                    }));
-                }
-                else
-                {
-                    context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"matmul {options.DType.Name()} [{options.M}x{options.K}] @ [{options.K}x{options.N}] on {options.Device}, {result.Threads} threads: {result.Gflops:F1} GFLOP/s (median {result.MedianMilliseconds:F1} ms, min {result.MinMilliseconds:F1} ms over {options.Iterations} calls)"));
-                }
-                return ExitCodes.Ok;
+                    gflops = Math.Round(result.Gflops, 2),
+                    median_ms = Math.Round(result.MedianMilliseconds, 3),
+                    min_ms = Math.Round(result.MinMilliseconds, 3),
+                    threads = result.Threads,
+                    m = options.M, k = options.K, n = options.N,
+                    dtype = options.DType.Name(),
+                    device = options.Device.ToString(),
+                }));
             }
-            catch (TorchException e)
+            else
             {
-                context.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Failed;
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"matmul {options.DType.Name()} [{options.M}x{options.K}] @ [{options.K}x{options.N}] on {options.Device}, {result.Threads} threads: {result.Gflops:F1} GFLOP/s (median {result.MedianMilliseconds:F1} ms, min {result.MinMilliseconds:F1} ms over {options.Iterations} calls)"));
             }
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -144,43 +136,34 @@ public static class BenchCommand
             }
             catch (Exception e) when (e is FormatException or ArgumentException)
             {
-                context.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Usage;
+                throw new RunnerException(e.Message, ExitCodes.Usage); // bad option values: a usage error, not a bug
             }
-            try
+            var result = SaeBenchmark.Run(options);
+            var name = options.Sae.Kind.ToString().ToLowerInvariant();
+            if (r.GetValue(json))
             {
-                var result = SaeBenchmark.Run(options);
-                var name = options.Sae.Kind.ToString().ToLowerInvariant();
-                if (r.GetValue(json))
+                context.Out.WriteLine(JsonSerializer.Serialize(new
                 {
-                    context.Out.WriteLine(JsonSerializer.Serialize(new
-                    {
-                        tokens_per_s = Math.Round(result.TokensPerSecond, 1),
-                        gflops = Math.Round(result.Gflops, 2),
-                        step_ms_median = Math.Round(result.MedianStepMilliseconds, 1),
-                        arch = name,
-                        d_in = options.Sae.DIn, d_sae = options.Sae.DSae, k = options.Sae.Kind is SaeKind.TopK or SaeKind.BatchTopK ? options.Sae.K : (int?)null,
-                        batch = options.Batch, steps = options.Steps,
-                        dtype = options.DType.Name(),
-                        kernels = result.SparseKernels ? "sparse" : "dense",
-                        threads = result.Threads,
-                        device = options.Device.ToString(),
-                        first_loss = result.FirstLoss, last_loss = result.LastLoss,
-                    }));
-                }
-                else
-                {
-                    var k2 = options.Sae.Kind is SaeKind.TopK or SaeKind.BatchTopK ? $" k={options.Sae.K}" : "";
-                    context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"sae {name} d_in={options.Sae.DIn} d_sae={options.Sae.DSae}{k2} B={options.Batch} {options.DType.Name()} ({(result.SparseKernels ? "sparse" : "dense")} kernels) on {options.Device}, {result.Threads} threads: {result.TokensPerSecond:N0} tok/s, {result.Gflops:F1} GFLOP/s dense-equivalent, median step {result.MedianStepMilliseconds:F0} ms; loss {result.FirstLoss:G4} -> {result.LastLoss:G4}"));
-                }
-                return ExitCodes.Ok;
+                    tokens_per_s = Math.Round(result.TokensPerSecond, 1),
+                    gflops = Math.Round(result.Gflops, 2),
+                    step_ms_median = Math.Round(result.MedianStepMilliseconds, 1),
+                    arch = name,
+                    d_in = options.Sae.DIn, d_sae = options.Sae.DSae, k = options.Sae.Kind is SaeKind.TopK or SaeKind.BatchTopK ? options.Sae.K : (int?)null,
+                    batch = options.Batch, steps = options.Steps,
+                    dtype = options.DType.Name(),
+                    kernels = result.SparseKernels ? "sparse" : "dense",
+                    threads = result.Threads,
+                    device = options.Device.ToString(),
+                    first_loss = result.FirstLoss, last_loss = result.LastLoss,
+                }));
             }
-            catch (TorchException e)
+            else
             {
-                context.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Failed;
+                var k2 = options.Sae.Kind is SaeKind.TopK or SaeKind.BatchTopK ? $" k={options.Sae.K}" : "";
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"sae {name} d_in={options.Sae.DIn} d_sae={options.Sae.DSae}{k2} B={options.Batch} {options.DType.Name()} ({(result.SparseKernels ? "sparse" : "dense")} kernels) on {options.Device}, {result.Threads} threads: {result.TokensPerSecond:N0} tok/s, {result.Gflops:F1} GFLOP/s dense-equivalent, median step {result.MedianStepMilliseconds:F0} ms; loss {result.FirstLoss:G4} -> {result.LastLoss:G4}"));
             }
+            return ExitCodes.Ok;
         });
         return command;
     }
