@@ -69,6 +69,13 @@ internal static class SpecMapping
         DIn = s.DIn,
         Frequency = s.Frequency,
         Magnitude = s.Magnitude,
+        Magnitudes = s.Magnitudes switch
+        {
+            SyntheticMagnitudes.Constant => MagnitudeDistribution.Constant,
+            SyntheticMagnitudes.Exponential => MagnitudeDistribution.Exponential,
+            _ => MagnitudeDistribution.Uniform,
+        },
+        FrequencyDecay = s.FrequencyDecay,
         Correlation = s.Correlation,
         Seed = (ulong)seed,
     };

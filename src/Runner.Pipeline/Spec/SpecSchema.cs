@@ -54,7 +54,9 @@ internal static partial class SpecSchema
         F("features", new Int(1), 512, "Number of true features (random unit vectors)."),
         F("d_in", new Int(1), 64, "Dimension of the activations (the SAE's d_in)."),
         F("frequency", new Float(0, minExclusive: true, 1), 0.01, "Probability that a feature is active on a token."),
+        F("frequency_decay", new Float(0), 0.0, "Spread of the firing probabilities: p_i ∝ (i + 1)^-decay, scaled so their mean is `frequency` (0 = every feature fires with probability `frequency`; 1 = Zipf-like)."),
         F("magnitude", new Float(0, minExclusive: true), 1.0, "Mean magnitude of an active feature."),
+        F("magnitudes", new Choice("constant", "uniform", "exponential"), "uniform", "How an active feature's magnitude is drawn: `constant` (= magnitude), `uniform` on [m/2, 3m/2], `exponential` with mean m (many small activations)."),
         F("correlation", new Float(0, max: 1), 0.0, "Correlation between feature activations (0 = independent)."),
     ]);
 

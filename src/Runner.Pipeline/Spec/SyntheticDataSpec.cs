@@ -15,6 +15,12 @@ public sealed record SyntheticDataSpec
     /// <summary>Mean magnitude of an active feature.</summary>
     public double Magnitude { get; init; } = 1.0;
 
+    /// <summary>How an active feature's magnitude is drawn around <see cref="Magnitude"/>.</summary>
+    public SyntheticMagnitudes Magnitudes { get; init; } = SyntheticMagnitudes.Uniform;
+
+    /// <summary>Spread of the firing probabilities: p_i ∝ (i + 1)^-decay with mean <see cref="Frequency"/> (0 = all equal).</summary>
+    public double FrequencyDecay { get; init; }
+
     /// <summary>Correlation between feature activations (0 = independent).</summary>
     public double Correlation { get; init; }
 }

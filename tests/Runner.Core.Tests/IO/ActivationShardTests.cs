@@ -1,3 +1,4 @@
+using Runner.Core.Tests.Sae;
 using Runner.Core.Data;
 using Runner.Core.IO;
 using Runner.Torch;
@@ -158,29 +159,29 @@ public sealed class ActivationShardTests : IDisposable
     [Fact]
     public void Prefetch_leaves_no_live_tensors_after_an_early_stop_or_a_full_read()
     {
-        var baseline = Tensor.LiveCount;
+        var baseline = SaeTestKit.SettledLiveCount();
         WriteDataset("d", rows: 600, sequence: 2);
-        Assert.Equal(baseline, Tensor.LiveCount);
+        Assert.Equal(baseline, SaeTestKit.SettledLiveCount());
         using (var reader = ActivationShardReader.Open(_dir["d"], new ActivationReadOptions { Prefetch = 4 }))
         {
-            var mapped = Tensor.LiveCount;
+            var mapped = SaeTestKit.SettledLiveCount();
             foreach (var batch in reader.Read(16, seed: 2, epochs: null))
             {
                 batch.Dispose();
                 if (Tensor.LiveCount > mapped + 64) Assert.Fail("prefetch should be bounded");
                 break; // the producer is blocked on a full queue here; stopping must drain it
             }
-            Assert.Equal(mapped, Tensor.LiveCount);
+            Assert.Equal(mapped, SaeTestKit.SettledLiveCount());
             foreach (var batch in reader.ReadSequential(50)) batch.Dispose();
-            Assert.Equal(mapped, Tensor.LiveCount);
+            Assert.Equal(mapped, SaeTestKit.SettledLiveCount());
         }
-        Assert.Equal(baseline, Tensor.LiveCount);
+        Assert.Equal(baseline, SaeTestKit.SettledLiveCount());
     }
 
     [Fact]
     public void A_failure_on_the_prefetch_thread_reaches_the_consumer()
     {
-        var baseline = Tensor.LiveCount;
+        var baseline = SaeTestKit.SettledLiveCount();
         WriteDataset("d", rows: 200, sequence: 1);
         var reader = ActivationShardReader.Open(_dir["d"], new ActivationReadOptions { Prefetch = 2 });
         using (var batches = reader.Read(8, seed: 3, epochs: null).GetEnumerator())
@@ -194,7 +195,7 @@ public sealed class ActivationShardTests : IDisposable
             });
             Assert.Contains("disposed", e.Message);
         }
-        Assert.Equal(baseline, Tensor.LiveCount);
+        Assert.Equal(baseline, SaeTestKit.SettledLiveCount());
     }
 
     [Fact]

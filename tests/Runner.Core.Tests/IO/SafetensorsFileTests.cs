@@ -1,3 +1,4 @@
+using Runner.Core.Tests.Sae;
 using System.Buffers.Binary;
 using System.Text;
 using Runner.Core.IO;
@@ -68,7 +69,7 @@ public sealed class SafetensorsFileTests : IDisposable
     {
         // padded so the data is aligned: misaligned data would be copied, not mapped
         var path = Save(Build(Aligned("""{"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"""), [.. new[] { 1f, 2f, 3f, 4f }.SelectMany(BitConverter.GetBytes)]));
-        var baseline = Tensor.LiveCount;
+        var baseline = SaeTestKit.SettledLiveCount();
         Tensor view;
         using (var file = SafetensorsFile.Open(path))
         {
@@ -81,7 +82,7 @@ public sealed class SafetensorsFileTests : IDisposable
         Assert.Equal([2f, 3f], view.ToArray<float>());
         view.Dispose();
         Assert.False(IsMapped(path));
-        Assert.Equal(baseline, Tensor.LiveCount);
+        Assert.Equal(baseline, SaeTestKit.SettledLiveCount());
     }
 
     private static bool IsMapped(string path) => File.ReadAllText("/proc/self/maps").Contains(path, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Runner.Core.Tests.Sae;
 using System.Text.Json;
 using Runner.Core.Tests.TestKit;
 using Runner.Core.Training;
@@ -300,10 +301,10 @@ public sealed class TrainerTests
         using var rows = Sources.RandomRows(64, DIn);
         using var sae = new TestReluSae(DIn, DSae);
         var source = new Sources.Recording(ActivationSources.Cycle(rows));
-        var before = Tensor.LiveCount;
+        var before = SaeTestKit.SettledLiveCount();
         using (var trainer = new Trainer(sae, Options()))
             trainer.Train(source, cancellationToken: Ct);
-        Assert.Equal(before, Tensor.LiveCount);
+        Assert.Equal(before, SaeTestKit.SettledLiveCount());
         Assert.Equal(3 + 20, source.Given.Count);                   // 48 rows for the input scale, then 20 steps
         Assert.All(source.Given, b => Assert.True(b.Activations.IsDisposed));
     }
