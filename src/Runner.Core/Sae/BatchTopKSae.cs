@@ -45,13 +45,7 @@ public sealed class BatchTopKSae : TopKSae
     public override string SaeLensArchitecture => "jumprelu";
 
     /// <summary>x [B, d_in] -> f = z·1[z &gt; θ] [B, d_sae] (the exported JumpReLU; independent of the batch).</summary>
-    public override Tensor Encode(Tensor x)
-    {
-        using var scope = TensorScope.Enter();
-        using var noGrad = TorchRuntime.NoGrad();
-        var z = PreActivations(AsInput(x));
-        return scope.Keep(z * z.Gt(_threshold));
-    }
+    public override Tensor Encode(Tensor x) => ThresholdEncode(x, _threshold);
 
     /// <summary>The training activation (dense step): the batch's top k·B ReLU'd entries; θ is updated when <paramref name="training"/>.</summary>
     protected override Tensor Activate(Tensor z, bool training)

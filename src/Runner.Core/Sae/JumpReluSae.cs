@@ -51,13 +51,7 @@ public sealed class JumpReluSae : SparseAutoencoderBase
     public override string SaeLensArchitecture => "jumprelu";
 
     /// <summary>x [B, d_in] -> f = h·1[h &gt; θ] [B, d_sae].</summary>
-    public override Tensor Encode(Tensor x)
-    {
-        using var scope = TensorScope.Enter();
-        using var noGrad = TorchRuntime.NoGrad();
-        var h = PreActivations(AsInput(x));
-        return scope.Keep(h * h.Gt(_threshold));
-    }
+    public override Tensor Encode(Tensor x) => ThresholdEncode(x, _threshold);
 
     /// <inheritdoc/>
     public override SaeForward TrainingForward(Tensor x, SaeStepContext step)

@@ -91,6 +91,18 @@ public abstract class SparseAutoencoderBase : ISparseAutoencoder
         return scope.Keep(Functional.Linear(x, WEnc, BEnc - Functional.Linear(BDec, WEnc)));
     }
 
+    /// <summary>
+    /// The JumpReLU inference encoding, f = h·1[h &gt; θ] with h the pre-activations of x: JumpReLU's own,
+    /// and BatchTopK's (which exports as jumprelu with its tracked θ).
+    /// </summary>
+    protected Tensor ThresholdEncode(Tensor x, Tensor threshold)
+    {
+        using var scope = TensorScope.Enter();
+        using var noGrad = TorchRuntime.NoGrad();
+        var h = PreActivations(AsInput(x));
+        return scope.Keep(h * h.Gt(threshold));
+    }
+
     /// <summary>x in the parameters' dtype (float32 inputs pass through; autocast handles bf16 itself).</summary>
     protected Tensor AsInput(Tensor x)
     {
