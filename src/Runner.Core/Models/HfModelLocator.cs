@@ -76,7 +76,7 @@ public static partial class HfModelLocator
         if (!Directory.Exists(full))
             throw new RunnerException($"model.path '{path}': no such folder ({full})", 2);
         var config = Path.Combine(full, ConfigFile);
-        if (!File.Exists(config))
+        if (!FileExists(config))
             throw new RunnerException($"model.path '{path}': the folder {full} has no {ConfigFile}{BrokenLinkNote(config)} (expected a Hugging Face checkpoint folder: config.json and *.safetensors)", 2);
         return new ResolvedModel(full, null, null, "path");
     }
@@ -142,9 +142,24 @@ public static partial class HfModelLocator
 
         var snapshot = Path.Combine(snapshots, commit);
         var config = Path.Combine(snapshot, ConfigFile);
-        if (!File.Exists(config))
+        if (!FileExists(config))
             return (null, null, $"snapshot {folderName}/snapshots/{commit} has no {ConfigFile}{BrokenLinkNote(config)}");
         return (snapshot, commit, null);
+    }
+
+    /// <summary>True when <paramref name="file"/> is a file or a symlink to one (.NET's File.Exists is also true for a dangling symlink).</summary>
+    private static bool FileExists(string file)
+    {
+        try
+        {
+            var info = new FileInfo(file);
+            if (!info.Exists) return false;
+            return info.LinkTarget is null || info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true };
+        }
+        catch (IOException)
+        {
+            return false;   // a symlink loop
+        }
     }
 
     /// <summary>", a symlink to the missing X" when <paramref name="file"/> is a dangling symlink (a blob deleted from the cache).</summary>
@@ -152,7 +167,8 @@ public static partial class HfModelLocator
     {
         try
         {
-            return new FileInfo(file).LinkTarget is { } target ? $" (it is a symlink to the missing {target})" : "";
+            var info = new FileInfo(file);
+            return info.LinkTarget is { } target ? $" (it is a symlink to the missing {info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? target})" : "";
         }
         catch (IOException)
         {
