@@ -8,6 +8,7 @@ public static class TextSources
 {
     // Strict UTF-8: a binary file matched by mistake is an error naming it, not a document of U+FFFD.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
     /// <summary>
     /// The files the patterns match (see <c>Glob</c>: <c>*</c>, <c>?</c>, <c>**</c>, <c>[abc]</c>,
@@ -84,35 +85,58 @@ public static class TextSources
 
     private static IEnumerable<string> ReadJsonLines(string file, string field)
     {
-        StreamReader reader;
+        FileStream stream;
         try
         {
-            reader = new StreamReader(file, StrictUtf8, detectEncodingFromByteOrderMarks: true);
+            stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RunnerException($"{file}: cannot read ({e.Message})", 1, e);
         }
-        using (reader)
+        using (stream)
         {
+            // Lines are split on '\n' bytes and decoded one by one, so an invalid byte is reported on its own line.
             var lineNumber = 0;
-            while (true)
+            foreach (var bytes in ByteLines(stream))
             {
-                string? line;
+                lineNumber++;
+                var span = bytes.AsSpan();
+                if (lineNumber == 1 && span.StartsWith(Utf8Bom)) span = span[Utf8Bom.Length..];
+                if (span.EndsWith((byte)'\r')) span = span[..^1];
+                string line;
                 try
                 {
-                    line = reader.ReadLine();
+                    line = StrictUtf8.GetString(span);
                 }
                 catch (DecoderFallbackException e)
                 {
-                    throw new RunnerException($"{file}:{lineNumber + 1}: not UTF-8 text ({e.Message})", 1, e);
+                    throw new RunnerException($"{file}:{lineNumber}: not UTF-8 text ({e.Message})", 1, e);
                 }
-                if (line is null) yield break;
-                lineNumber++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 yield return ParseLine(file, lineNumber, line, field);
             }
         }
+    }
+
+    /// <summary>The stream's lines as bytes, without their '\n' (the last line also when it has none).</summary>
+    private static IEnumerable<byte[]> ByteLines(Stream stream)
+    {
+        var buffer = new byte[1 << 16];
+        var pending = new MemoryStream();
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var start = 0;
+            for (int newline; start < read && (newline = Array.IndexOf(buffer, (byte)'\n', start, read - start)) >= 0; start = newline + 1)
+            {
+                pending.Write(buffer, start, newline - start);
+                yield return pending.ToArray();
+                pending.SetLength(0);
+            }
+            pending.Write(buffer, start, read - start);
+        }
+        if (pending.Length > 0) yield return pending.ToArray();
     }
 
     private static string ParseLine(string file, int lineNumber, string line, string field)
