@@ -25,8 +25,9 @@ internal static class JsonFile
         }
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
+            var found = Describe(doc.RootElement);
             doc.Dispose();
-            throw new RunnerException($"{path}: expected a JSON object at the top level, found {Describe(doc.RootElement)}");
+            throw new RunnerException($"{path}: expected a JSON object at the top level, found {found}");
         }
         return doc;
     }

@@ -33,15 +33,15 @@ internal static class UnicodeNormalizer
     }
 
     /// <summary>NFC of <paramref name="s"/>; returns the same instance when nothing changes.</summary>
-    public static string Nfc(string s) => IsTriviallyNormal(s) ? s : Normalize(s, compose: true);
+    public static string Nfc(string s) => AllBelow(s, '\u0300') ? s : Normalize(s, compose: true);
 
     /// <summary>NFD of <paramref name="s"/>; returns the same instance when nothing changes.</summary>
-    public static string Nfd(string s) => IsTriviallyNormal(s) ? s : Normalize(s, compose: false);
+    public static string Nfd(string s) => AllBelow(s, '\u00C0') ? s : Normalize(s, compose: false);
 
-    // Every code point below U+0300 is a starter that NFC and NFD leave alone.
-    static bool IsTriviallyNormal(string s)
+    // Every code point below U+0300 is a starter that NFC leaves alone; below U+00C0 none decomposes either.
+    static bool AllBelow(string s, char limit)
     {
-        foreach (char ch in s) if (ch >= '\u0300') return false;
+        foreach (char ch in s) if (ch >= limit) return false;
         return true;
     }
 
