@@ -73,10 +73,12 @@ internal abstract class Architecture
         return Down(y);
     }
 
+    // The MLP's nonlinearity. GELU runs in float32 for bf16 models: rounding once at the end is more
+    // accurate, and this build's bf16 GELU kernel is slower than converting (15 vs 12 ms on [8, 128, 3072]).
     protected Tensor Activation(Tensor x) => Config.Activation switch
     {
-        "gelu" => x.Gelu(),
-        "gelu_new" or "gelu_fast" or "gelu_pytorch_tanh" => x.Gelu(tanhApproximation: true),
+        "gelu" => Down(Up(x).Gelu()),
+        "gelu_new" or "gelu_fast" or "gelu_pytorch_tanh" => Down(Up(x).Gelu(tanhApproximation: true)),
         "relu" => x.Relu(),
         _ => x.Silu(),
     };
