@@ -20,6 +20,8 @@ public static class CliApp
             CacheCommand.Create(context),
             DoctorCommand.Create(context),
             BenchCommand.Create(context),
+            ModelCommands.Tokenize(context),
+            ModelCommands.Generate(context),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))

@@ -5,11 +5,11 @@ namespace Runner.Pipeline;
 
 /// <summary>
 /// The one place where Runner's stages are registered, explicitly (no reflection scanning).
-/// capture (synthetic data for now), train and evaluate are here; pretrain, model capture, steer and
+/// capture (synthetic data or an hf model), train, evaluate and steer are here; pretrain (toy model) and
 /// hooks are added by the issues that build them.
 /// </summary>
 public static class StageCatalog
 {
     /// <summary>New instances of every stage, in no particular order (the graph orders them).</summary>
-    public static IReadOnlyList<IStage> Create() => [new CaptureStage(), new TrainStage(), new EvaluateStage()];
+    public static IReadOnlyList<IStage> Create() => [new CaptureStage(), new TrainStage(), new EvaluateStage(), new SteerStage()];
 }

@@ -11,8 +11,10 @@ namespace Runner.Pipeline.Builtin;
 /// <summary>
 /// capture: the activations an SAE trains and is evaluated on, as shard datasets —
 /// <c>train/</c> (data.tokens rows) and <c>eval/</c> (evaluate.tokens rows, disjoint from train).
-/// Sources: <c>data.synthetic</c> (known true features, saved as truth.safetensors [features, d_in]);
-/// a model's hooked layer arrives with the models issue.
+/// Sources: <c>data.synthetic</c> (known true features, saved as truth.safetensors [features, d_in]),
+/// or an hf model's hook point over text data (see <see cref="ModelCapture"/>: eval/ holds whole sequences,
+/// train/ the rows of non-special tokens). The key of a model capture includes the checkpoint's fingerprint,
+/// so changed weights re-capture while a moved folder does not.
 /// </summary>
 public sealed class CaptureStage : IStage
 {
@@ -23,7 +25,7 @@ public sealed class CaptureStage : IStage
     public string Name => "capture";
 
     /// <inheritdoc/>
-    public int Version => 1;
+    public int Version => 2;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Inputs => [];
@@ -32,14 +34,22 @@ public sealed class CaptureStage : IStage
     public IReadOnlyList<string> ExcludedFields => [];
 
     /// <inheritdoc/>
-    public bool AppliesTo(ResolvedPoint point) => point.Spec.Data.Synthetic is not null;
+    public bool AppliesTo(ResolvedPoint point) => point.Spec.Data.Synthetic is not null || point.Spec.Model.Source == ModelSource.Hf;
 
     /// <inheritdoc/>
-    public JsonNode? SpecSlice(ResolvedPoint point) => SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens");
+    public JsonNode? SpecSlice(ResolvedPoint point)
+    {
+        if (point.Spec.Data.Synthetic is not null) return SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens");
+        var slice = SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens", "hook", "model.source", "model.dtype");
+        LanguageModels.CheckShape(point.Spec);   // hook.layer and data.context against config.json, before anything runs
+        slice["model_fingerprint"] = LanguageModels.Fingerprint(point.Spec.Model);
+        slice["device_class"] = StageDevice.Class(point.Spec.Device);
+        return slice;
+    }
 
     /// <inheritdoc/>
     public Task<StageResult> RunAsync(StageContext context, CancellationToken cancellationToken) =>
-        Task.Run(() => Run(context, cancellationToken), cancellationToken);
+        Task.Run(() => context.Point.Spec.Data.Synthetic is null ? ModelCapture.Run(context, cancellationToken) : Run(context, cancellationToken), cancellationToken);
 
     private static StageResult Run(StageContext context, CancellationToken ct)
     {

@@ -15,7 +15,8 @@ namespace Runner.Pipeline.Builtin;
 /// exported) on capture's held-out eval/ rows, in raw-activation space. Metrics: reconstruction (MSE,
 /// normalized MSE, explained variance, FVU), sparsity (L0, L1, dead and dense fractions, mean log10
 /// density), shrinkage, decoder cosine; with synthetic data also MMCS and MCC against the true
-/// features. Files: feature_stats.safetensors (per feature: density, max and mean activation, mean
+/// features; with an hf model CE loss and KL with the SAE spliced in and top_examples.json (see
+/// <see cref="ModelEvaluation"/>; special-token rows are left out of every metric). Files: feature_stats.safetensors (per feature: density, max and mean activation, mean
 /// when active, max decoder cosine — clamps' multiple_of_max reads max_activation) and
 /// density_histogram.json.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class EvaluateStage : IStage
     public string Name => "evaluate";
 
     /// <inheritdoc/>
-    public int Version => 1;
+    public int Version => 2;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Inputs => ["capture", "train"];
@@ -36,7 +37,7 @@ public sealed class EvaluateStage : IStage
     /// <inheritdoc/>
     public JsonNode? SpecSlice(ResolvedPoint point)
     {
-        var slice = SpecSlices.Take(point.Json, "evaluate.tokens");
+        var slice = SpecSlices.Take(point.Json, "evaluate", "model.dtype");
         slice["device_class"] = StageDevice.Class(point.Spec.Device);
         return slice;
     }
@@ -53,17 +54,45 @@ public sealed class EvaluateStage : IStage
         using var sae = SaeFactory.FromSaeLens(saved.Config.Architecture, saved.Config.K, saved.Weights, device);
         using var reader = ActivationShardReader.Open(Path.Combine(capture, "eval"), new ActivationReadOptions { DType = DType.Float32 });
         using var evaluator = new SaeEvaluator(sae, device);
-        var rows = Math.Min(context.Point.Spec.Evaluate.Tokens, reader.Rows);
+        var spec = context.Point.Spec;
+        var fromModel = reader.Index.Metadata.GetValueOrDefault("source") == "model";
+        var resolved = fromModel ? LanguageModels.Resolve(spec.Model) : null;
+        var tokenizer = resolved is null ? null : Core.Tokenizers.TokenizerLoader.Load(resolved.Directory);
+        using var model = resolved is not null && spec.Evaluate.CeLoss ? LanguageModels.Load(resolved, device, spec.Model.Dtype) : null;
+        var special = tokenizer is null ? null : LanguageModels.SpecialTable(tokenizer, model?.Config.VocabSize ?? tokenizer.VocabSize);
+        using var specialTable = special is null ? null : Tensors.From(special);
+        var rows = fromModel ? reader.Rows : Math.Min(spec.Evaluate.Tokens, reader.Rows);
+        var ids = new long[fromModel ? rows : 0];
         long done = 0;
         foreach (var batch in reader.ReadSequential(4096, 0, rows))
         {
             ct.ThrowIfCancellationRequested();
-            using (batch) evaluator.Add(batch.Activations);
+            using (batch)
+            using (var scope = TensorScope.Enter())
+            {
+                if (specialTable is null) evaluator.Add(batch.Activations);
+                else
+                {
+                    var tok = batch.TokenIds!.To(DType.Int64);
+                    tok.CopyTo<long>(ids.AsSpan((int)done, (int)batch.Count));
+                    var keep = specialTable.IndexSelect(0, tok).LogicalNot();
+                    evaluator.Add(batch.Activations.IndexSelect(0, Tensors.Arange(batch.Count).MaskedSelect(keep)));
+                }
+            }
             done += batch.Count;
             context.Report(done, rows, "rows");
         }
         var m = evaluator.Compute();
         var metrics = new Dictionary<string, double>(m.Scalars(), StringComparer.Ordinal);
+        if (model is not null)
+        {
+            var splice = ModelEvaluation.SpliceMetrics(model, sae, LanguageModels.Point(spec.Hook), ids, reader.SequenceLength, special!, device,
+                (d, t) => context.Report(d, t, "sequences"), ct);
+            foreach (var (k, v) in splice) metrics[k] = v;
+        }
+        if (tokenizer is not null)
+            ModelEvaluation.TopExamples(Path.Combine(context.OutputDirectory, "top_examples.json"), sae, reader, tokenizer, special!,
+                m.MaxActivation, m.Density, spec.Evaluate.TopFeatures, spec.Evaluate.TopExamples, spec.Evaluate.ExampleWindow, device, ct);
 
         var truth = Path.Combine(capture, "truth.safetensors");
         if (File.Exists(truth))

@@ -69,7 +69,7 @@ public sealed class TrainStage : IStage
             SaeLensFolder.Write(Path.Combine(output, "sae"), sae, new SaeLensMetadata
             {
                 ModelName = spec.Data.Synthetic is not null ? "synthetic" : spec.Model.Id ?? spec.Model.Path ?? "toy",
-                HookName = spec.Data.Synthetic is not null ? "synthetic" : $"blocks.{spec.Hook.Layer}.hook_{spec.Hook.Site.ToString().ToLowerInvariant()}",
+                HookName = spec.Data.Synthetic is not null ? "synthetic" : LanguageModels.TransformerLensHookName(spec.Hook),
                 ContextSize = spec.Data.Synthetic is not null ? 1 : spec.Data.Context,
                 PrependBos = spec.Data.Bos,
                 DatasetPath = spec.Data.Synthetic is not null ? "synthetic" : spec.Data.Corpus?.ToString(),

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using Runner.Core;
+using Runner.Core.IO;
+using Runner.Core.Models;
+using Runner.Core.Tokenizers;
+using Runner.Pipeline.Stages;
+using Runner.Torch;
+
+namespace Runner.Pipeline.Builtin;
+
+/// <summary>
+/// capture for an hf model: text is packed into sequences (<see cref="TextSequences"/>), the model runs only up
+/// to the hooked layer (<see cref="TransformerModel.RunTo"/>), and activations go to two shard datasets:
+/// <c>eval/</c> first, whole sequences (evaluate.tokens rounded up to sequences; sequence length = data.context,
+/// so evaluation can splice the SAE into the same contexts), then <c>train/</c>, exactly data.tokens rows of
+/// non-special tokens (BOS/EOS rows are left out of training as SAELens's exclude_special_tokens does).
+/// </summary>
+internal static class ModelCapture
+{
+    /// <summary>Tokens per forward pass.</summary>
+    private const int TokensPerBatch = 4096;
+
+    public static StageResult Run(StageContext context, CancellationToken ct)
+    {
+        var spec = context.Point.Spec;
+        var device = StageDevice.Resolve(spec.Device);
+        var resolved = LanguageModels.Resolve(spec.Model);
+        var tokenizer = TokenizerLoader.Load(resolved.Directory);
+        using var model = LanguageModels.Load(resolved, device, spec.Model.Dtype);
+        LanguageModels.CheckHook(spec.Hook, model);
+        var point = LanguageModels.Point(spec.Hook);
+        var separator = LanguageModels.Separator(tokenizer, model.Config);
+        var special = LanguageModels.SpecialTable(tokenizer, model.Config.VocabSize);
+        var context_ = spec.Data.Context;
+        if (context_ > model.Config.MaxPositions)
+            throw new RunnerException($"data.context: must be <= the model's {model.Config.MaxPositions} positions, got {context_}", 2);
+
+        var width = (int)model.SiteWidth(point.Site);
+        var dtype = spec.Data.ActivationDtype == Spec.Precision.Bfloat16 ? DType.BFloat16 : DType.Float32;
+        var metadata = new Dictionary<string, string>
+        {
+            ["source"] = "model",
+            ["model"] = resolved.Id ?? resolved.Directory,
+            ["model_revision"] = resolved.Revision ?? "",
+            ["model_type"] = model.Config.ModelType,
+            ["hook"] = point.ToString(),
+            ["context"] = context_.ToString(CultureInfo.InvariantCulture),
+            ["bos"] = spec.Data.Bos && separator is { } s ? s.ToString(CultureInfo.InvariantCulture) : "",
+        };
+        var evalSequences = (spec.Evaluate.Tokens + context_ - 1) / context_;
+        var batchSequences = Math.Max(1, TokensPerBatch / context_);
+        var total = evalSequences * context_ + spec.Data.Tokens;
+        var watch = Stopwatch.StartNew();
+        long processed = 0;
+
+        using var sequences = TextSequences.Read(spec, tokenizer, separator).GetEnumerator();
+        using var specialTable = Tensors.From(special).To(device);
+
+        // eval/: whole sequences.
+        using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "eval"), new ActivationShardOptions
+        {
+            DIn = width, DType = dtype, SequenceLength = context_, Metadata = metadata,
+        }))
+        {
+            long done = 0;
+            while (done < evalSequences)
+            {
+                ct.ThrowIfCancellationRequested();
+                var batch = Take(sequences, (int)Math.Min(batchSequences, evalSequences - done), "evaluate.tokens", evalSequences * context_, done * context_);
+                using var scope = TensorScope.Enter();
+                var ids = Ids(batch, context_);                                        // [B, T]
+                using (TorchRuntime.NoGrad())
+                {
+                    var acts = model.RunTo(ids, point);                                // [B, T, W]
+                    writer.Append(acts.Reshape(-1, width).To(dtype).Cpu(), ids.Reshape(-1));
+                }
+                done += batch.Count;
+                processed += batch.Count * context_;
+                context.Report(done * context_, total, "tokens");
+            }
+            writer.Complete();
+        }
+
+        // train/: rows of non-special tokens only.
+        long trainRows = 0;
+        using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "train"), new ActivationShardOptions
+        {
+            DIn = width, DType = dtype, SequenceLength = 1, Metadata = metadata,
+        }))
+        {
+            var need = spec.Data.Tokens;
+            while (trainRows < need)
+            {
+                ct.ThrowIfCancellationRequested();
+                var batch = Take(sequences, batchSequences, "data.tokens", need, trainRows);
+                using var scope = TensorScope.Enter();
+                var ids = Ids(batch, context_);
+                using (TorchRuntime.NoGrad())
+                {
+                    var acts = model.RunTo(ids, point).Reshape(-1, width);             // [B·T, W]
+                    var flatIds = ids.Reshape(-1);
+                    var keep = specialTable.To(device).IndexSelect(0, flatIds.To(device)).LogicalNot().Cpu();
+                    var rows = Tensors.Arange(flatIds.Size(0)).MaskedSelect(keep);     // [n] row indices kept
+                    var take = Math.Min(rows.Size(0), need - trainRows);
+                    rows = rows.Narrow(0, 0, take);
+                    writer.Append(acts.IndexSelect(0, rows.To(acts.Device)).To(dtype).Cpu(), flatIds.IndexSelect(0, rows));
+                    trainRows += take;
+                }
+                processed += batch.Count * context_;
+                context.Report(evalSequences * context_ + trainRows, total, "tokens");
+            }
+            writer.Complete();
+        }
+
+        return new StageResult
+        {
+            Metrics = new Dictionary<string, double>
+            {
+                ["rows"] = trainRows,
+                ["eval_rows"] = evalSequences * context_,
+                ["d_in"] = width,
+                ["model_layers"] = model.Config.Layers,
+                ["tokens_per_second"] = processed / Math.Max(1e-9, watch.Elapsed.TotalSeconds),
+            },
+            Notes = [$"{metadata["model"]} ({model.Config.ModelType}{(resolved.Revision is { } r ? ", revision " + r : "")}) at {point}"],
+        };
+    }
+
+    // The next `count` sequences; a clear error when the data runs out.
+    private static List<int[]> Take(IEnumerator<int[]> sequences, int count, string key, long needed, long have)
+    {
+        var batch = new List<int[]>(count);
+        while (batch.Count < count && sequences.MoveNext()) batch.Add(sequences.Current);
+        if (batch.Count == 0)
+            throw new RunnerException($"{key}: the data ran out after {have} of the {needed} tokens needed; add data or lower {key}", 2);
+        return batch;
+    }
+
+    private static Tensor Ids(List<int[]> batch, int context)
+    {
+        var flat = new long[batch.Count * context];
+        for (var i = 0; i < batch.Count; i++)
+            for (var t = 0; t < context; t++) flat[i * context + t] = batch[i][t];
+        return Tensors.From(flat, batch.Count, context);
+    }
+}
