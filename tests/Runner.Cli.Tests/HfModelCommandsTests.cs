@@ -89,6 +89,28 @@ public sealed class HfModelCommandsTests : IDisposable
     }
 
     [Fact]
+    public void The_planted_topics_corpus_feeds_an_hf_model_through_its_own_tokenizer()
+    {
+        _cli.Write("planted.yaml", """
+            name: tiny-planted
+            seed: 1
+            device: cpu
+            model: { source: hf, path: ./model }
+            data: { corpus: planted-topics, tokens: 2_000, context: 32 }
+            hook: { layer: 0, site: mlp_hidden }
+            sae: { architecture: topk, dict_size: 256, k: 8, batch_size: 256, tokens: 2_000 }
+            evaluate: { tokens: 256, ce_loss: false, top_features: 2 }
+            """);
+        Assert.Equal(0, _cli.Run("run", "planted.yaml"));
+        var run = Path.Combine(_cli.Directory, "runs", "tiny-planted", "tiny-planted");
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        Assert.Equal(128, (double)metrics["capture.d_in"]!); // mlp_hidden of a d_model 32 GPT-2: 4 x 32
+        Assert.False(metrics.ContainsKey("evaluate.ce_loss_clean"));
+        var cfg = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "sae", "cfg.json")))!;
+        Assert.Equal("blocks.0.mlp.hook_post", (string)cfg["metadata"]!["hook_name"]!);
+    }
+
+    [Fact]
     public void Tokenize_prints_ids_and_pieces()
     {
         Assert.Equal(0, _cli.Run("tokenize", "--model", "model", "the the bridge", "--json"));
