@@ -28,13 +28,13 @@ public sealed class CaptureStage : IStage
     public int Version => 2;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Inputs => [];
+    public IReadOnlyList<string> Inputs => ["pretrain"];
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ExcludedFields => [];
 
     /// <inheritdoc/>
-    public bool AppliesTo(ResolvedPoint point) => point.Spec.Data.Synthetic is not null || point.Spec.Model.Source == ModelSource.Hf;
+    public bool AppliesTo(ResolvedPoint point) => true;
 
     /// <inheritdoc/>
     public JsonNode? SpecSlice(ResolvedPoint point)
@@ -42,7 +42,7 @@ public sealed class CaptureStage : IStage
         if (point.Spec.Data.Synthetic is not null) return SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens");
         var slice = SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens", "hook", "model.source", "model.dtype");
         LanguageModels.CheckShape(point.Spec);   // hook.layer and data.context against config.json, before anything runs
-        slice["model_fingerprint"] = LanguageModels.Fingerprint(point.Spec.Model);
+        if (point.Spec.Model.Source == ModelSource.Hf) slice["model_fingerprint"] = LanguageModels.Fingerprint(point.Spec.Model); // toy: pretrain's key covers it
         slice["device_class"] = StageDevice.Class(point.Spec.Device);
         return slice;
     }

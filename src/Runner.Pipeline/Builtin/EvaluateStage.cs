@@ -29,7 +29,7 @@ public sealed class EvaluateStage : IStage
     public int Version => 2;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Inputs => ["capture", "train"];
+    public IReadOnlyList<string> Inputs => ["capture", "train", "pretrain"];
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ExcludedFields => [];
@@ -56,7 +56,7 @@ public sealed class EvaluateStage : IStage
         using var evaluator = new SaeEvaluator(sae, device);
         var spec = context.Point.Spec;
         var fromModel = reader.Index.Metadata.GetValueOrDefault("source") == "model";
-        var resolved = fromModel ? LanguageModels.Resolve(spec.Model) : null;
+        var resolved = fromModel ? LanguageModels.Resolve(context) : null;
         var tokenizer = resolved is null ? null : Core.Tokenizers.TokenizerLoader.Load(resolved.Directory);
         using var model = resolved is not null && spec.Evaluate.CeLoss ? LanguageModels.Load(resolved, device, spec.Model.Dtype) : null;
         var special = tokenizer is null ? null : LanguageModels.SpecialTable(tokenizer, model?.Config.VocabSize ?? tokenizer.VocabSize);

@@ -2,6 +2,7 @@ using Runner.Core;
 using Runner.Core.Models;
 using Runner.Core.Tokenizers;
 using Runner.Pipeline.Spec;
+using Runner.Pipeline.Stages;
 using Runner.Torch;
 
 namespace Runner.Pipeline.Builtin;
@@ -11,6 +12,15 @@ public static class LanguageModels
 {
     /// <summary>Exit code of errors in the spec or its inputs (the CLI's usage code).</summary>
     private const int BadInput = 2;
+
+    /// <summary>Where the pretrain stage leaves the toy model, inside its entry.</summary>
+    public const string ToyModelFolder = "model";
+
+    /// <summary>The model a stage runs on: an hf checkpoint, or the toy model its <c>pretrain</c> input trained.</summary>
+    public static ResolvedModel Resolve(StageContext context) =>
+        context.Point.Spec.Model.Source == ModelSource.Toy
+            ? new ResolvedModel(Path.Combine(context.Input("pretrain").Directory, ToyModelFolder), "toy", null, "pretrain")
+            : Resolve(context.Point.Spec.Model);
 
     /// <summary>The checkpoint folder of an hf model (path or id from the local HF cache).</summary>
     public static ResolvedModel Resolve(ModelSpec model) =>
@@ -55,6 +65,7 @@ public static class LanguageModels
     /// <summary>Checks hook.layer and data.context against the checkpoint's config.json (a usage error when out of range).</summary>
     public static void CheckShape(ExperimentSpec spec)
     {
+        if (spec.Model.Source == ModelSource.Toy) return; // the spec's own checks cover model.toy
         var config = ModelConfig.FromJson(Path.Combine(Resolve(spec.Model).Directory, "config.json"));
         if (spec.Hook.Layer >= config.Layers)
             throw new RunnerException($"hook.layer: must be < {config.Layers} (the model has {config.Layers} layers), got {spec.Hook.Layer}", BadInput);

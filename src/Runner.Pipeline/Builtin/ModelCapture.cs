@@ -25,7 +25,7 @@ internal static class ModelCapture
     {
         var spec = context.Point.Spec;
         var device = StageDevice.Resolve(spec.Device);
-        var resolved = LanguageModels.Resolve(spec.Model);
+        var resolved = LanguageModels.Resolve(context);
         var tokenizer = TokenizerLoader.Load(resolved.Directory);
         using var model = LanguageModels.Load(resolved, device, spec.Model.Dtype);
         LanguageModels.CheckHook(spec.Hook, model);
@@ -54,13 +54,21 @@ internal static class ModelCapture
         var watch = Stopwatch.StartNew();
         long processed = 0;
 
-        using var sequences = TextSequences.Read(spec, tokenizer, separator).GetEnumerator();
+        // The toy model reads the planted corpus's word ids (with topic labels); its vocabulary is saved with it.
+        var toyVocabulary = spec.Model.Source == Spec.ModelSource.Toy
+            ? Core.Data.Planted.PlantedVocabulary.Load(Path.Combine(resolved.Directory, PlantedVocabularyFile))
+            : null;
+        var labels = toyVocabulary is not null;
+        var planted = spec.Data.Files is null && spec.Data.Jsonl is null;
+        using var evalSequences_ = TextSequences.Read(spec, tokenizer, separator, heldOut: true, toyVocabulary).GetEnumerator();
+        using var trainSequences = planted ? TextSequences.Read(spec, tokenizer, separator, heldOut: false, toyVocabulary).GetEnumerator() : null;
+        var sequences = evalSequences_;
         using var specialTable = Tensors.From(special).To(device);
 
         // eval/: whole sequences.
         using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "eval"), new ActivationShardOptions
         {
-            DIn = width, DType = dtype, SequenceLength = context_, Metadata = metadata,
+            DIn = width, DType = dtype, SequenceLength = context_, Labels = labels, Metadata = metadata,
         }))
         {
             long done = 0;
@@ -73,7 +81,7 @@ internal static class ModelCapture
                 using (TorchRuntime.NoGrad())
                 {
                     var acts = model.RunTo(ids, point);                                // [B, T, W]
-                    writer.Append(acts.Reshape(-1, width).To(dtype).Cpu(), ids.Reshape(-1));
+                    writer.Append(acts.Reshape(-1, width).To(dtype).Cpu(), ids.Reshape(-1), labels ? Topics(batch, context_) : null);
                 }
                 done += batch.Count;
                 processed += batch.Count * context_;
@@ -82,11 +90,12 @@ internal static class ModelCapture
             writer.Complete();
         }
 
-        // train/: rows of non-special tokens only.
+        // train/: rows of non-special tokens only (the planted corpus's training stream; text files continue their one stream).
+        if (trainSequences is not null) sequences = trainSequences;
         long trainRows = 0;
         using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "train"), new ActivationShardOptions
         {
-            DIn = width, DType = dtype, SequenceLength = 1, Metadata = metadata,
+            DIn = width, DType = dtype, SequenceLength = 1, Labels = labels, Metadata = metadata,
         }))
         {
             var need = spec.Data.Tokens;
@@ -104,7 +113,8 @@ internal static class ModelCapture
                     var rows = Tensors.Arange(flatIds.Size(0)).MaskedSelect(keep);     // [n] row indices kept
                     var take = Math.Min(rows.Size(0), need - trainRows);
                     rows = rows.Narrow(0, 0, take);
-                    writer.Append(acts.IndexSelect(0, rows.To(acts.Device)).To(dtype).Cpu(), flatIds.IndexSelect(0, rows));
+                    writer.Append(acts.IndexSelect(0, rows.To(acts.Device)).To(dtype).Cpu(), flatIds.IndexSelect(0, rows),
+                        labels ? Topics(batch, context_).IndexSelect(0, rows) : null);
                     trainRows += take;
                 }
                 processed += batch.Count * context_;
@@ -127,21 +137,33 @@ internal static class ModelCapture
         };
     }
 
+    /// <summary>The toy model's planted vocabulary, saved beside its tokenizer files.</summary>
+    public const string PlantedVocabularyFile = "planted_vocab.json";
+
     // The next `count` sequences; a clear error when the data runs out.
-    private static List<int[]> Take(IEnumerator<int[]> sequences, int count, string key, long needed, long have)
+    private static List<TokenSequence> Take(IEnumerator<TokenSequence> sequences, int count, string key, long needed, long have)
     {
-        var batch = new List<int[]>(count);
+        var batch = new List<TokenSequence>(count);
         while (batch.Count < count && sequences.MoveNext()) batch.Add(sequences.Current);
         if (batch.Count == 0)
             throw new RunnerException($"{key}: the data ran out after {have} of the {needed} tokens needed; add data or lower {key}", 2);
         return batch;
     }
 
-    private static Tensor Ids(List<int[]> batch, int context)
+    private static Tensor Ids(List<TokenSequence> batch, int context)
     {
         var flat = new long[batch.Count * context];
         for (var i = 0; i < batch.Count; i++)
-            for (var t = 0; t < context; t++) flat[i * context + t] = batch[i][t];
+            for (var t = 0; t < context; t++) flat[i * context + t] = batch[i].Ids[t];
         return Tensors.From(flat, batch.Count, context);
+    }
+
+    // [B·T] int64 topic labels (-1 = none).
+    private static Tensor Topics(List<TokenSequence> batch, int context)
+    {
+        var flat = new long[batch.Count * context];
+        for (var i = 0; i < batch.Count; i++)
+            for (var t = 0; t < context; t++) flat[i * context + t] = batch[i].Topics![t];
+        return Tensors.From(flat, [flat.Length]);
     }
 }

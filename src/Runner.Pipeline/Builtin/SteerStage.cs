@@ -31,7 +31,7 @@ public sealed class SteerStage : IStage
     public int Version => 1;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Inputs => ["train", "evaluate"];
+    public IReadOnlyList<string> Inputs => ["train", "evaluate", "pretrain"];
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ExcludedFields => [];
@@ -60,7 +60,7 @@ public sealed class SteerStage : IStage
         var spec = context.Point.Spec;
         var steer = spec.Steer;
         var device = StageDevice.Resolve(spec.Device);
-        var resolved = LanguageModels.Resolve(spec.Model);
+        var resolved = LanguageModels.Resolve(context);
         var tokenizer = TokenizerLoader.Load(resolved.Directory);
         using var model = LanguageModels.Load(resolved, device, spec.Model.Dtype);
         LanguageModels.CheckHook(spec.Hook, model);

@@ -6,15 +6,25 @@ using Runner.Pipeline.Spec;
 
 namespace Runner.Pipeline.Builtin;
 
+/// <summary>One packed sequence of <c>data.context</c> token ids, with the planted topic of each token when known (-1 = none).</summary>
+internal readonly record struct TokenSequence(int[] Ids, int[]? Topics);
+
 /// <summary>
-/// The spec's text data as packed token sequences of <c>data.context</c> tokens for an hf model: text files or
-/// JSON lines (document order shuffled with the seed, see <see cref="TokenPacker"/>) or the planted-topics corpus
-/// (a seeded stream, already in random order) read through the model's own tokenizer.
+/// The spec's text data as packed token sequences of <c>data.context</c> tokens: text files or JSON lines
+/// (document order shuffled with the seed, see <see cref="TokenPacker"/>), or the planted-topics corpus (a seeded
+/// stream, already in random order). An hf model reads the planted corpus as text through its own tokenizer; the
+/// toy model reads the corpus's word ids directly, with each token's topic as ground truth.
 /// </summary>
 internal static class TextSequences
 {
-    /// <summary>Sequences in a deterministic order; lazy, so only what is read is tokenized.</summary>
-    public static IEnumerable<int[]> Read(ExperimentSpec spec, ITokenizer tokenizer, int? separator)
+    /// <summary>Seed offset of the planted corpus's held-out stream (as the proof of concept).</summary>
+    public const ulong EvalSeedOffset = 1000;
+
+    /// <summary>
+    /// Sequences in a deterministic order; lazy, so only what is read is tokenized. For the planted corpus,
+    /// <paramref name="heldOut"/> selects the held-out stream; text files have one stream (capture takes eval first).
+    /// </summary>
+    public static IEnumerable<TokenSequence> Read(ExperimentSpec spec, ITokenizer tokenizer, int? separator, bool heldOut, PlantedVocabulary? toyVocabulary)
     {
         var data = spec.Data;
         if (data.Bos && separator is null)
@@ -28,16 +38,45 @@ internal static class TextSequences
                 Jsonl = data.Jsonl ?? [],
                 TextField = data.TextField ?? "text",
             }).ToList();
-            return TokenPacker.Pack(documents, tokenizer.Encode, new PackingOptions { Context = data.Context, BosId = bos, Seed = (ulong)spec.Seed }, long.MaxValue);
+            return TokenPacker.Pack(documents, tokenizer.Encode, new PackingOptions { Context = data.Context, BosId = bos, Seed = (ulong)spec.Seed }, long.MaxValue)
+                .Select(ids => new TokenSequence(ids, null));
         }
-        return Planted(spec, tokenizer, bos);
+        var seed = (ulong)spec.Seed + (heldOut ? EvalSeedOffset : 0);
+        return toyVocabulary is not null ? PlantedIds(toyVocabulary, seed, data.Context, bos) : PlantedText(seed, tokenizer, data.Context, bos);
     }
 
-    // The planted-topics corpus as text, packed the way TokenPacker packs (BOS first, BOS between documents).
-    private static IEnumerable<int[]> Planted(ExperimentSpec spec, ITokenizer tokenizer, int? bos)
+    // The toy model's own word ids: consecutive windows of the document stream (which carries its own <doc>
+    // separators), each starting with BOS when data.bos is on; labels are the segment topics (-1 for BOS/<doc>).
+    private static IEnumerable<TokenSequence> PlantedIds(PlantedVocabulary vocabulary, ulong seed, int context, int? bos)
     {
-        var corpus = new PlantedCorpus(PlantedVocabulary.Create(), new PlantedCorpusOptions { Seed = (ulong)spec.Seed });
-        var context = spec.Data.Context;
+        var corpus = new PlantedCorpus(vocabulary, new PlantedCorpusOptions { Seed = seed });
+        var body = bos is null ? context : context - 1;
+        var ids = new List<int>(2 * context);
+        var topics = new List<int>(2 * context);
+        foreach (var document in corpus.Documents())
+        {
+            ids.AddRange(document.Ids);
+            topics.AddRange(document.Topics);
+            while (ids.Count >= body)
+            {
+                var seq = new int[context];
+                var lab = new int[context];
+                var offset = 0;
+                if (bos is { } b) { seq[0] = b; lab[0] = -1; offset = 1; }
+                ids.CopyTo(0, seq, offset, body);
+                topics.CopyTo(0, lab, offset, body);
+                ids.RemoveRange(0, body);
+                topics.RemoveRange(0, body);
+                yield return new TokenSequence(seq, lab);
+            }
+        }
+    }
+
+    // The planted-topics corpus as text through an hf tokenizer, packed the way TokenPacker packs (BOS first, BOS
+    // between documents). Subword tokens have no word-level topic labels.
+    private static IEnumerable<TokenSequence> PlantedText(ulong seed, ITokenizer tokenizer, int context, int? bos)
+    {
+        var corpus = new PlantedCorpus(PlantedVocabulary.Create(), new PlantedCorpusOptions { Seed = seed });
         var body = bos is null ? context : context - 1;
         var pending = new List<int>(2 * context);
         var first = true;
@@ -55,7 +94,7 @@ internal static class TextSequences
                 if (bos is { } b) sequence[offset++] = b;
                 pending.CopyTo(0, sequence, offset, body);
                 pending.RemoveRange(0, body);
-                yield return sequence;
+                yield return new TokenSequence(sequence, null);
             }
         }
     }

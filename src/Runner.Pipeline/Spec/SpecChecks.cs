@@ -20,6 +20,9 @@ internal static class SpecChecks
             Error(v, root, "model.toy.heads", $"must divide model.toy.d_model ({dModel}), got {heads}");
 
         var synthetic = !v.IsBroken("data.synthetic") && v.Values["data.synthetic"] is not null;
+        // The toy model's word-level vocabulary covers only the corpus it was pretrained on.
+        if (toy && new[] { "data.files", "data.jsonl" }.FirstOrDefault(p => !v.IsBroken(p) && v.Values[p] is not null) is { } textSource)
+            Error(v, root, textSource, "conflicts with model.source toy (the toy model's word-level vocabulary covers only data.corpus: planted-topics); use model.source: hf for text files");
         if (synthetic && v.Values.GetValueOrDefault("evaluate.ce_loss") is JsonValue ce && ce.GetValue<bool>() && v.Nodes.ContainsKey("evaluate.ce_loss"))
             Error(v, root, "evaluate.ce_loss", "conflicts with data.synthetic (synthetic data has no model to splice into)");
 
