@@ -31,7 +31,7 @@ public sealed class SteerStage : IStage
     public int Version => 1;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Inputs => ["train", "evaluate", "pretrain"];
+    public IReadOnlyList<string> Inputs => ["train", "evaluate"];
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ExcludedFields => [];
