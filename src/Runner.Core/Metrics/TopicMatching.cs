@@ -145,7 +145,7 @@ public sealed class TopicMatching : IDisposable
             auto[t] = matching[t].FirstOrDefault();
         }
 
-        // Both baselines at once: (topic, tokens) requests, answered by one sort of x.
+        // Both baselines at once: (topic, tokens) requests, answered by one top-k of x per sign.
         var requests = new List<(int Topic, long Tokens)>();
         for (var t = 0; t < Topics; t++)
         {
@@ -174,7 +174,8 @@ public sealed class TopicMatching : IDisposable
 
     // For each (topic t, n): over every direction d and sign s, the n tokens with the largest s·x[:, d]
     // (the proof of concept's torch.topk(sgn * eacts, n, dim=0)); the direction and sign whose tokens
-    // are most often topic-t tokens (ties: lower direction, then + before −).
+    // are most often topic-t tokens (ties: lower direction, then + before −). Equal x values at the
+    // n-th place are broken as torch.topk breaks them. One top-k per sign, of the largest n asked for.
     private RawDirectionMatch[] RawBaseline(List<(int Topic, long Tokens)> requests, long[] topicTokens)
     {
         if (requests.Count == 0) return [];
@@ -184,13 +185,15 @@ public sealed class TopicMatching : IDisposable
         {
             var x = _x.Count == 1 ? _x[0] : Tensors.Cat(_x, 0);                      // [N, d_in]
             var labels = _labels.Count == 1 ? _labels[0] : Tensors.Cat(_labels, 0);  // [N]
-            var order = x.Sort(0, descending: true, stable: true).Indices;            // [N, d_in]: largest first
-            var sorted = labels.IndexSelect(0, order.Flatten()).View(Tokens, DIn);    // topic of each ranked token
+            var most = requests.Max(r => r.Tokens);
+            // the `most` largest and smallest tokens per direction, in order: topic of each ranked token [most, d_in]
+            var largest = labels.IndexSelect(0, x.TopK(most, 0, largest: true).Indices.Flatten()).View(most, DIn);
+            var smallest = labels.IndexSelect(0, x.TopK(most, 0, largest: false).Indices.Flatten()).View(most, DIn);
             var parts = new List<Tensor>(2 * requests.Count);
             foreach (var (topic, n) in requests)
             {
-                parts.Add(sorted.Narrow(0, 0, n).Eq(topic).Sum(0));                     // + : the n largest
-                parts.Add(sorted.Narrow(0, Tokens - n, n).Eq(topic).Sum(0));            // − : the n smallest
+                parts.Add(largest.Narrow(0, 0, n).Eq(topic).Sum(0));                    // + : the n largest
+                parts.Add(smallest.Narrow(0, 0, n).Eq(topic).Sum(0));                   // − : the n smallest
             }
             hits = Tensors.Stack(parts).Cpu().ToArray<long>();                         // [2R, d_in]
         }
