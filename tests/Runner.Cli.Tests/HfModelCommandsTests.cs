@@ -56,8 +56,8 @@ public sealed class HfModelCommandsTests : IDisposable
         Assert.Equal(3 * 3, lines.Length); // baseline + 2 clamps, 1 prompt, 3 samples
         var settings = lines.Select(l => (string)JsonNode.Parse(l)!["setting"]!).Distinct().ToArray();
         Assert.Equal("baseline", settings[0]);
-        Assert.StartsWith("f3=", settings[1]);
-        Assert.StartsWith("random:f", settings[2]);
+        Assert.Equal("f3_x4", settings[1]);
+        Assert.Equal("random_scale0", settings[2]);
     }
 
     [Fact]

@@ -90,6 +90,11 @@ public sealed class EvaluateStage : IStage
                 (d, t) => context.Report(d, t, "sequences"), ct);
             foreach (var (k, v) in splice) metrics[k] = v;
         }
+        if (reader.HasLabels && resolved is not null)
+        {
+            var vocabulary = Core.Data.Planted.PlantedVocabulary.Load(Path.Combine(resolved.Directory, ModelCapture.PlantedVocabularyFile));
+            foreach (var (k, v) in TopicEvaluation.Run(context.OutputDirectory, sae, reader, vocabulary, spec.Evaluate.TopicPrecision, device, ct)) metrics[k] = v;
+        }
         if (tokenizer is not null)
             ModelEvaluation.TopExamples(Path.Combine(context.OutputDirectory, "top_examples.json"), sae, reader, tokenizer, special!,
                 m.MaxActivation, m.Density, spec.Evaluate.TopFeatures, spec.Evaluate.TopExamples, spec.Evaluate.ExampleWindow, device, ct);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Runner.Core;
+using Runner.Core.Data.Planted;
 using Runner.Core.Generation;
 using Runner.Core.IO;
 using Runner.Core.Models;
@@ -67,48 +68,64 @@ public sealed class SteerStage : IStage
         var point = LanguageModels.Point(spec.Hook);
         using var saved = SaeLensFolder.Load(Path.Combine(context.Input("train").Directory, "sae"));
         using var sae = SaeFactory.FromSaeLens(saved.Config.Architecture, saved.Config.K, saved.Weights, device);
+        var evaluate = context.Input("evaluate").Directory;
         double[] maxActivation, density;
         using (var scope = TensorScope.Enter())
-        using (var stats = SafetensorsFile.Open(Path.Combine(context.Input("evaluate").Directory, "feature_stats.safetensors")))
+        using (var stats = SafetensorsFile.Open(Path.Combine(evaluate, "feature_stats.safetensors")))
         {
             maxActivation = stats.Read("max_activation", DType.Float64).ToArray<double>();
             density = stats.Read("density", DType.Float64).ToArray<double>();
         }
+        var topicFile = Path.Combine(evaluate, TopicEvaluation.FileName);
+        var topics = File.Exists(topicFile) ? TopicEvaluation.Read(topicFile) : null;
+        var vocabulary = spec.Model.Source == ModelSource.Toy
+            ? PlantedVocabulary.Load(Path.Combine(resolved.Directory, ModelCapture.PlantedVocabularyFile))
+            : null;
 
-        var settings = Settings(steer, maxActivation, density, (ulong)spec.Seed);
+        var settings = Settings(steer, maxActivation, density, topics, (ulong)spec.Seed);
         var sampling = new SamplingOptions { Greedy = steer.Generate.Greedy, Temperature = steer.Generate.Temperature, TopK = steer.Generate.TopK, TopP = steer.Generate.TopP };
-        var prompts = steer.Prompts.Select(p => LanguageModels.PromptIds(tokenizer, model.Config, p, spec.Data.Bos)).ToArray();
+        var promptSets = new Dictionary<PromptSet, (string Text, int[] Ids)[]>
+        {
+            [PromptSet.Prompts] = [.. steer.Prompts.Select(p => (p, LanguageModels.PromptIds(tokenizer, model.Config, p, spec.Data.Bos)))],
+        };
+        if (steer.TopicPrompts is { } tp && vocabulary is not null && steer.Topic is { } topicName)
+            promptSets[PromptSet.TopicPrompts] = TopicPrompts(vocabulary, topicName, tp, (ulong)spec.Seed);
+        var measured = vocabulary is not null && steer.Topic is { } t ? vocabulary.Topics.ToList().IndexOf(t) : -1;
         var stop = tokenizer.EosId;
 
         var output = context.OutputDirectory;
         var lines = new List<string>();
         var summary = new JsonArray();
         var metrics = new Dictionary<string, double>();
-        var total = settings.Count * prompts.Length;
+        var total = settings.Sum(s => promptSets[s.On].Length);
         var finished = 0;
         foreach (var setting in settings)
         {
             double logProbSum = 0;
             long tokenCount = 0;
+            var topicStats = measured >= 0 ? new TopicGenerationStats(vocabulary!, measured) : null;
+            var prompts = promptSets[setting.On];
             for (var p = 0; p < prompts.Length; p++)
             {
                 ct.ThrowIfCancellationRequested();
+                var (text, promptIds) = prompts[p];
                 var hooks = setting.Clamps.Count == 0 ? null : new Dictionary<HookPoint, ActivationHook>
                 {
-                    [point] = SaeHooks.Clamp(sae, setting.Clamps, setting.Positions, prompts[p].Length),
+                    [point] = SaeHooks.Clamp(sae, setting.Clamps, setting.Positions, promptIds.Length),
                 };
-                var sampler = new TokenSampler(sampling, Seeds.Mix((ulong)spec.Seed, (ulong)p));
-                var result = TextGenerator.Generate(model, prompts[p], steer.Generate.Samples, steer.Generate.Tokens, sampler, hooks, stop);
+                var sampler = new TokenSampler(sampling, Seeds.Mix((ulong)spec.Seed, (ulong)p + (setting.On == PromptSet.TopicPrompts ? 1UL << 32 : 0)));
+                var result = TextGenerator.Generate(model, promptIds, steer.Generate.Samples, steer.Generate.Tokens, sampler, hooks, stop);
                 for (var s = 0; s < result.Tokens.Length; s++)
                 {
                     var ids = result.Tokens[s];
                     var lp = result.LogProbs[s];
                     logProbSum += lp.Sum(v => (double)v);
                     tokenCount += ids.Length;
+                    topicStats?.Add(promptIds, ids);
                     lines.Add(new JsonObject
                     {
                         ["setting"] = setting.Label,
-                        ["prompt"] = steer.Prompts[p],
+                        ["prompt"] = text,
                         ["sample"] = s,
                         ["text"] = tokenizer.Decode(ids, skipSpecial: true),
                         ["ids"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]),
@@ -120,28 +137,56 @@ public sealed class SteerStage : IStage
             }
             var meanLogProb = tokenCount == 0 ? 0 : logProbSum / tokenCount;
             metrics[setting.Label + ".mean_logprob"] = meanLogProb;
-            metrics[setting.Label + ".tokens"] = tokenCount;
-            summary.Add(new JsonObject
+            var entry = new JsonObject
             {
                 ["setting"] = setting.Label,
+                ["on"] = setting.On == PromptSet.TopicPrompts ? "topic_prompts" : "prompts",
                 ["clamps"] = setting.Describe(),
                 ["completions"] = prompts.Length * steer.Generate.Samples,
                 ["tokens"] = tokenCount,
                 ["mean_logprob"] = meanLogProb,
-            });
+            };
+            if (topicStats is not null)
+            {
+                metrics[setting.Label + ".topic_fraction"] = topicStats.TopicWordFraction;
+                metrics[setting.Label + ".other_topic_fraction"] = topicStats.OtherTopicWordFraction;
+                metrics[setting.Label + ".fluency"] = topicStats.Fluency;
+                entry["topic"] = steer.Topic;
+                entry["topic_fraction"] = topicStats.TopicWordFraction;
+                entry["other_topic_fraction"] = topicStats.OtherTopicWordFraction;
+                entry["fluency"] = topicStats.Fluency;
+                entry["sentences"] = topicStats.Sentences;
+            }
+            summary.Add(entry);
         }
         Write(Path.Combine(output, "completions.jsonl"), string.Join("\n", lines) + "\n");
         var indented = new JsonSerializerOptions { WriteIndented = true };
         Write(Path.Combine(output, "settings.json"), new JsonArray([.. settings.Select(s => (JsonNode)new JsonObject
         {
-            ["label"] = s.Label, ["positions"] = s.Positions.ToString().ToLowerInvariant(), ["clamps"] = s.Describe(),
+            ["label"] = s.Label, ["on"] = s.On == PromptSet.TopicPrompts ? "topic_prompts" : "prompts",
+            ["positions"] = s.Positions.ToString().ToLowerInvariant(), ["clamps"] = s.Describe(),
         })]).ToJsonString(indented));
         Write(Path.Combine(output, "summary.json"), summary.ToJsonString(indented));
-        return new StageResult { Metrics = metrics, Notes = [$"{settings.Count} settings x {prompts.Length} prompts x {steer.Generate.Samples} samples"] };
+        return new StageResult
+        {
+            Metrics = metrics,
+            Notes = [$"{settings.Count} settings, {steer.Generate.Samples} samples per prompt"],
+        };
     }
 
-    /// <summary>One steering setting: a label and the clamps it applies.</summary>
-    internal sealed record Setting(string Label, IReadOnlyList<FeatureClamp> Clamps, PositionFilter Positions)
+    // Openings of held-out planted documents whose (first) segment is on the topic.
+    private static (string, int[])[] TopicPrompts(PlantedVocabulary vocabulary, string topic, TopicPromptsSpec options, ulong seed)
+    {
+        var id = vocabulary.Topics.ToList().IndexOf(topic);
+        var corpus = new PlantedCorpus(vocabulary, new PlantedCorpusOptions { Seed = seed + TextSequences.EvalSeedOffset + 1 });
+        return [.. corpus.Documents()
+            .Where(d => d.Topics.Length > 1 && d.Topics[1] == id && d.Ids.Length >= options.Tokens)
+            .Take(options.Count)
+            .Select(d => (vocabulary.Decode(d.Ids.AsSpan(0, options.Tokens)), d.Ids[..options.Tokens]))];
+    }
+
+    /// <summary>One steering setting: a label, the clamps it applies, where, and on which prompts.</summary>
+    internal sealed record Setting(string Label, IReadOnlyList<FeatureClamp> Clamps, PositionFilter Positions, PromptSet On = PromptSet.Prompts)
     {
         public JsonArray Describe() => new([.. Clamps.Select(c => (JsonNode)new JsonObject
         {
@@ -149,50 +194,75 @@ public sealed class SteerStage : IStage
         })]);
     }
 
-    /// <summary>baseline, one setting per clamp, and the ablation set; features resolved to indices, multiples of max to values.</summary>
-    internal static List<Setting> Settings(SteerSpec steer, double[] maxActivation, double[] density, ulong seed)
+    /// <summary>
+    /// A baseline per prompt set in use, one setting per clamp, and the ablation set; features resolved to indices,
+    /// multiples of max to values. Labels are metric-name safe (letters, digits, _ - .): <c>bridge_x2</c>,
+    /// <c>f12_eq0</c>, <c>random_x2</c>, <c>ablate_bridge</c>, with <c>_on_topic</c> for settings on the topic prompts.
+    /// </summary>
+    internal static List<Setting> Settings(SteerSpec steer, double[] maxActivation, double[] density,
+        IReadOnlyDictionary<string, (int? Auto, int[] Matching)>? topics, ulong seed)
     {
         var dSae = maxActivation.Length;
-        var settings = new List<Setting> { new("baseline", [], PositionFilter.All) };
-        var labels = new HashSet<string>(StringComparer.Ordinal) { "baseline" };
+        var used = steer.Clamps.Select(c => c.On).Append(steer.Ablate.Count > 0 ? steer.AblateOn : PromptSet.Prompts).Distinct().OrderBy(o => o).ToList();
+        var settings = used.Select(o => new Setting(o == PromptSet.Prompts ? "baseline" : "baseline_on_topic", [], PositionFilter.All, o)).ToList();
+        var labels = new HashSet<string>(settings.Select(s => s.Label), StringComparer.Ordinal);
         for (var i = 0; i < steer.Clamps.Count; i++)
         {
             var c = steer.Clamps[i];
-            var feature = Feature(c.Feature, $"steer.clamps[{i}].feature", dSae, density, Seeds.Mix(seed, 0x5eed + (ulong)i));
+            var key = $"steer.clamps[{i}].feature";
+            var feature = Feature(c.Feature, key, dSae, density, topics, Seeds.Mix(seed, 0x5eed + (ulong)i));
             var (mode, amount, text) = c switch
             {
-                { Value: { } v } => (ClampMode.Value, v, $"={Num(v)}"),
-                { MultipleOfMax: { } m } => (ClampMode.Value, m * maxActivation[feature], $"={Num(m)}xmax"),
-                { Scale: { } s } => (ClampMode.Scale, s, $"*{Num(s)}"),
-                { Add: { } a } => (ClampMode.Add, a, $"+{Num(a)}"),
+                { Value: { } v } => (ClampMode.Value, v, $"eq{Num(v)}"),
+                { MultipleOfMax: { } m } => (ClampMode.Value, m * maxActivation[feature], $"x{Num(m)}"),
+                { Scale: { } s } => (ClampMode.Scale, s, $"scale{Num(s)}"),
+                { Add: { } a } => (ClampMode.Add, a, $"add{Num(a)}"),
                 _ => throw new RunnerException($"steer.clamps[{i}]: needs one of value, multiple_of_max, scale, add", 2),
             };
-            var label = c.Label ?? $"{(c.Feature.IsRandom ? "random:" : "")}f{feature}{text}";
-            for (var n = 2; !labels.Add(label); n++) label = $"{c.Label ?? "clamp"}#{n}";
+            var who = c.Feature.Topic ?? (c.Feature.IsRandom ? "random" : $"f{feature}");
+            var label = c.Label ?? $"{who}_{text}{(c.On == PromptSet.TopicPrompts ? "_on_topic" : "")}";
+            for (var n = 2; !labels.Add(label); n++) label = $"{c.Label ?? who + "_" + text}_{n}";
             var positions = c.Positions switch
             {
                 ClampPositions.Prompt => PositionFilter.Prompt,
                 ClampPositions.Generated => PositionFilter.Generated,
                 _ => PositionFilter.All,
             };
-            settings.Add(new(label, [new FeatureClamp(feature, mode, amount)], positions));
+            settings.Add(new(label, [new FeatureClamp(feature, mode, amount)], positions, c.On));
         }
         if (steer.Ablate.Count > 0)
         {
-            var features = steer.Ablate.Select((f, i) => Feature(f, $"steer.ablate[{i}]", dSae, density, Seeds.Mix(seed, 0xab1a7e + (ulong)i))).Distinct().ToArray();
-            settings.Add(new("ablate", [.. features.Select(f => new FeatureClamp(f, ClampMode.Value, 0))], PositionFilter.All));
+            var features = steer.Ablate.SelectMany((f, i) => f.Topic is { } t
+                    ? Matching(t, $"steer.ablate[{i}]", topics)
+                    : [Feature(f, $"steer.ablate[{i}]", dSae, density, topics, Seeds.Mix(seed, 0xab1a7e + (ulong)i))])
+                .Distinct().Order().ToArray();
+            var name = steer.Ablate.Count == 1 && steer.Ablate[0].Topic is { } only ? "ablate_" + only : "ablate";
+            settings.Add(new(name, [.. features.Select(f => new FeatureClamp(f, ClampMode.Value, 0))], PositionFilter.All, steer.AblateOn));
         }
         return settings;
     }
 
-    private static int Feature(FeatureRef reference, string key, int dSae, double[] density, ulong seed)
+    private static int[] Matching(string topic, string key, IReadOnlyDictionary<string, (int? Auto, int[] Matching)>? topics)
+    {
+        if (topics is null || !topics.TryGetValue(topic, out var t))
+            throw new RunnerException($"{key}: auto:{topic} needs feature-to-topic matching, which evaluate computes only for data with ground-truth topics (the toy model on the planted-topics corpus)", 2);
+        if (t.Matching.Length == 0)
+            throw new RunnerException($"{key}: no feature matches topic '{topic}' with precision >= evaluate.topic_precision; see stages/evaluate/topic_matching.json", 1);
+        return t.Matching;
+    }
+
+    private static int Feature(FeatureRef reference, string key, int dSae, double[] density,
+        IReadOnlyDictionary<string, (int? Auto, int[] Matching)>? topics, ulong seed)
     {
         if (reference.Index is { } index)
             return index < dSae ? index : throw new RunnerException($"{key}: feature {index} does not exist (the SAE has {dSae} features)", 2);
         if (reference.Topic is { } topic)
-            throw new RunnerException($"{key}: auto:{topic} needs feature-to-topic matching from ground-truth topics, which only the toy model on the planted-topics corpus provides (the planted-topics issue); name a feature index", 2);
+        {
+            Matching(topic, key, topics);
+            return topics![topic].Auto!.Value;
+        }
         var live = Enumerable.Range(0, dSae).Where(i => density[i] > 0).ToArray();
-        if (live.Length == 0) throw new RunnerException($"{key}: random needs a live feature, but every feature is dead in evaluation", 2);
+        if (live.Length == 0) throw new RunnerException($"{key}: random needs a live feature, but every feature is dead in evaluation", 1);
         return live[(int)(seed % (ulong)live.Length)];
     }
 

@@ -24,6 +24,9 @@ public sealed record ClampSpec
     /// <summary>Token positions it acts on.</summary>
     public ClampPositions Positions { get; init; } = ClampPositions.All;
 
+    /// <summary>Which prompt set the setting generates from.</summary>
+    public PromptSet On { get; init; } = PromptSet.Prompts;
+
     /// <summary>Name of the setting in tables and reports; null = derived from the clamp.</summary>
     public string? Label { get; init; }
 }

@@ -30,8 +30,29 @@ internal static class SpecChecks
         var ablate = Array(v, "steer.ablate");
         if (synthetic && (clamps?.Count > 0 || ablate?.Count > 0))
             Error(v, root, clamps?.Count > 0 ? "steer.clamps" : "steer.ablate", "conflicts with data.synthetic (synthetic data has no model to steer)");
-        else if ((clamps?.Count > 0 || ablate?.Count > 0) && Array(v, "steer.prompts") is { Count: 0 })
+        else if ((clamps?.Count > 0 || ablate?.Count > 0) && Array(v, "steer.prompts") is { Count: 0 } && !IsSet(v, "steer.topic_prompts"))
             Error(v, root, "steer.prompts", "must not be empty when steer.clamps or steer.ablate is set");
+
+        // Topic prompts and measured topics need the planted corpus's ground truth, i.e. the toy model.
+        var topics = Core.Data.Planted.PlantedVocabulary.Create().Topics;
+        if (Text(v, "steer.topic") is { } topic)
+        {
+            if (!toy) Error(v, root, "steer.topic", "needs model.source: toy (ground-truth topics come with the planted-topics corpus the toy model reads)");
+            else if (!topics.Contains(topic)) Error(v, root, "steer.topic", $"unknown topic '{topic}'{Suggestion(topic, topics)}; topics: {string.Join(", ", topics)}");
+        }
+        for (var i = 0; i < (clamps?.Count ?? 0); i++)
+            if ((clamps![i] as JsonObject)?["on"] is JsonValue on && on.TryGetValue<string>(out var set) && set == "topic_prompts" && !IsSet(v, "steer.topic_prompts"))
+                Error(v, root, $"steer.clamps[{i}].on", "topic_prompts needs steer.topic and steer.topic_prompts");
+        if (Text(v, "steer.ablate_on") == "topic_prompts" && !IsSet(v, "steer.topic_prompts"))
+            Error(v, root, "steer.ablate_on", "topic_prompts needs steer.topic and steer.topic_prompts");
+        if (toy)
+        {
+            var named = (clamps ?? []).Select((c, i) => (path: $"steer.clamps[{i}].feature", node: (c as JsonObject)?["feature"]))
+                .Concat((ablate ?? []).Select((a, i) => (path: $"steer.ablate[{i}]", node: a)));
+            foreach (var (path, node) in named)
+                if (node is JsonValue fv && fv.TryGetValue<string>(out var f) && f.StartsWith("auto:", StringComparison.Ordinal) && !topics.Contains(f[5..]))
+                    Error(v, root, path, $"unknown topic '{f[5..]}'{Suggestion(f[5..], topics)}; topics: {string.Join(", ", topics)}");
+        }
 
         // auto:TOPIC needs ground-truth topics, which only the planted-topics corpus has.
         if (!v.IsBroken("data.corpus") && v.Values["data.corpus"] is null && !synthetic)
@@ -44,6 +65,11 @@ internal static class SpecChecks
                     Error(v, root, path, $"{s} needs a data source with topics (data.corpus: planted-topics), got {source}");
         }
     }
+
+    private static bool IsSet(SpecValidation v, string path) => !v.IsBroken(path) && v.Values.GetValueOrDefault(path) is not null;
+
+    private static string Suggestion(string text, IReadOnlyList<string> options) =>
+        Suggest.Closest(text, options) is { } best ? $" (did you mean {best}?)" : "";
 
     private static void Error(SpecValidation v, SpecNode root, string path, string message)
     {

@@ -127,7 +127,13 @@ internal static partial class SpecSchema
         F("add", new Float(), null, "Add this multiple of the feature's decoder row."),
         F("positions", new Choice("all", "prompt", "generated"), "all", "Token positions the clamp acts on."),
         F("label", new Text(), null, "Name of the setting in tables and reports; null = derived from the clamp."),
+        F("on", new Choice("prompts", "topic_prompts"), "prompts", "Which prompts the setting generates from: `steer.prompts`, or `steer.topic_prompts` (e.g. to suppress a topic where it is already present)."),
     ], [new SchemaGroup(["value", "multiple_of_max", "scale", "add"], Required: true)]);
+
+    public static readonly Section TopicPrompts = new([
+        F("count", new Int(1), 50, "Prompts: the openings of this many held-out documents on `steer.topic`."),
+        F("tokens", new Int(1), 16, "Tokens of each opening (the document marker included)."),
+    ]);
 
     public static readonly Section Generate = new([
         F("tokens", new Int(1), 30, "New tokens per completion."),
@@ -142,6 +148,9 @@ internal static partial class SpecSchema
         F("prompts", new List(new Text(), "strings", single: true), new JsonArray(), "Prompts generation starts from; needed when `clamps` or `ablate` is set."),
         F("clamps", new List(Clamp, "clamps"), new JsonArray(), "Feature clamps; each entry is one setting compared with the unclamped baseline (error term preserved)."),
         F("ablate", new List(new Feature(), "features", single: true), new JsonArray(), "Features set to 0 together, as one more setting; `auto:TOPIC` means every feature matching the topic."),
+        F("ablate_on", new Choice("prompts", "topic_prompts"), "prompts", "Which prompts the ablation setting generates from (see `clamps[].on`)."),
+        F("topic", new Text(), null, "Ground-truth topic whose share of generated words is measured per setting (planted-topics corpus with the toy model), e.g. `bridge`."),
+        F("topic_prompts", TopicPrompts, null, "A second prompt set: openings of held-out documents on `steer.topic` (toy model only).") with { When = [new SchemaCondition.IsSet("steer.topic")] },
         F("generate", Generate, null, "How completions are sampled."),
     ]);
 

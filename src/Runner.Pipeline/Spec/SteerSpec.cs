@@ -12,6 +12,15 @@ public sealed record SteerSpec
     /// <summary>Features set to 0 together (one more setting); <c>auto:TOPIC</c> means every matching feature.</summary>
     public IReadOnlyList<FeatureRef> Ablate { get; init; } = [];
 
+    /// <summary>Which prompt set the ablation setting generates from.</summary>
+    public PromptSet AblateOn { get; init; } = PromptSet.Prompts;
+
+    /// <summary>Ground-truth topic whose share of generated words is measured (planted corpus, toy model); null = none.</summary>
+    public string? Topic { get; init; }
+
+    /// <summary>Openings of held-out documents on <see cref="Topic"/>, a second prompt set; null = none.</summary>
+    public TopicPromptsSpec? TopicPrompts { get; init; }
+
     /// <summary>Sampling settings.</summary>
     public GenerateSpec Generate { get; init; } = new();
 }
