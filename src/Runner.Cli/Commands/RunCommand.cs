@@ -85,6 +85,7 @@ public static class RunCommand
             report = progress.Run(ct => executor.RunAsync(experiment.Points, ct), context.Cancellation);
         }
         Summary.Write(context, experiment, report);
+        SteeringSummary.Write(context, report);
         report.ThrowIfFailed();
         return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
     }
