@@ -147,3 +147,14 @@ public sealed class LanguageModelTrainerTests
         public void Report(LanguageModelPoint value) => report(value);
     }
 }
+
+public sealed class NGramBaselinesTests
+{
+    [Fact]
+    public void Unigram_and_bigram_losses_match_hand_computed_smoothed_counts()
+    {
+        var (unigram, bigram) = NGramBaselines.Losses([0, 1, 0, 1], [0, 1, 0], vocab: 2, smoothing: 0.1);
+        Assert.Equal(Math.Log(2), unigram, 12);                                           // (2 + 0.1) / (4 + 0.2) each
+        Assert.Equal(-(Math.Log(2.1 / 2.2) + Math.Log(1.1 / 1.2)) / 2, bigram, 12);      // rows: 0 → [0.1, 2.1], 1 → [1.1, 0.1]
+    }
+}
