@@ -76,4 +76,20 @@ public sealed class PretrainStageTests : IDisposable
         Assert.Equal(0, _cli.Run("run", "toy.yaml", "--set", "seed=3", "--dry-run"));
         Assert.Matches(@"pretrain\s+\w{12}\s+compute", _cli.Out);
     }
+
+    [Fact]
+    public void A_synthetic_experiment_does_not_pretrain_although_model_source_defaults_to_toy()
+    {
+        using var cli = new CliHarness { Stages = Runner.Pipeline.StageCatalog.Create };
+        cli.Write("synthetic.yaml", """
+            name: synthetic
+            data: { synthetic: { features: 8, d_in: 4 }, tokens: 1000 }
+            """);
+        Assert.Equal(0, cli.Run("run", "synthetic.yaml", "--dry-run"));
+        Assert.Matches(@"capture\s+\w{12}\s+compute", cli.Out);
+        Assert.DoesNotContain("pretrain", cli.Out);
+        cli.Write("toy.yaml", Spec);
+        Assert.Equal(0, cli.Run("run", "toy.yaml", "--dry-run"));
+        Assert.Matches(@"pretrain\s+\w{12}\s+compute", cli.Out);
+    }
 }

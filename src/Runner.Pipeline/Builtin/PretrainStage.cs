@@ -41,7 +41,8 @@ public sealed class PretrainStage : IStage
     public IReadOnlyDictionary<string, string> RunLinks { get; } = new Dictionary<string, string> { ["model"] = "model" };
 
     /// <inheritdoc/>
-    public bool AppliesTo(ResolvedPoint point) => point.Spec.Model.Source == ModelSource.Toy;
+    /// <remarks>Synthetic data needs no model, whatever model.source says (it defaults to toy).</remarks>
+    public bool AppliesTo(ResolvedPoint point) => point.Spec.Model.Source == ModelSource.Toy && point.Spec.Data.Synthetic is null;
 
     /// <inheritdoc/>
     public JsonNode? SpecSlice(ResolvedPoint point)
