@@ -11,5 +11,5 @@ namespace Runner.Pipeline;
 public static class StageCatalog
 {
     /// <summary>New instances of every stage, in no particular order (the graph orders them).</summary>
-    public static IReadOnlyList<IStage> Create() => [new CaptureStage(), new TrainStage(), new EvaluateStage(), new SteerStage()];
+    public static IReadOnlyList<IStage> Create() => [new PretrainStage(), new CaptureStage(), new TrainStage(), new EvaluateStage(), new SteerStage()];
 }

@@ -86,6 +86,14 @@ internal sealed class SplitStep(SplitPattern pattern, SplitBehavior behavior, bo
     }
 }
 
+/// <summary>tokenizers' Whitespace pre-tokenizer: runs of word characters and runs of other non-space
+/// characters (<c>\w+|[^\w\s]+</c>); whitespace is removed.</summary>
+internal static class WhitespaceStep
+{
+    /// <summary>The step: a Split on the pattern, inverted, with the rest removed (as tokenizers builds it).</summary>
+    public static readonly SplitStep Instance = new(SplitPattern.FromRegex(@"\w+|[^\w\s]+"), SplitBehavior.Removed, invert: true);
+}
+
 /// <summary>tokenizers' ByteLevel pre-tokenizer: optionally a leading space and GPT-2's split, then
 /// every piece's UTF-8 bytes mapped to GPT-2's byte characters.</summary>
 internal sealed class ByteLevelStep(bool addPrefixSpace, bool useRegex) : PreTokenizerStep
@@ -105,5 +113,25 @@ internal sealed class ByteLevelStep(bool addPrefixSpace, bool useRegex) : PreTok
         int first = output.Count;
         Gpt2Split.Split(piece, output);
         for (int i = first; i < output.Count; i++) output[i] = ByteLevel.Encode(output[i]);
+    }
+}
+
+/// <summary>tokenizers' WhitespaceSplit pre-tokenizer: splits on Unicode whitespace, which is removed.</summary>
+internal sealed class WhitespaceSplitStep : PreTokenizerStep
+{
+    /// <inheritdoc />
+    public override void Split(string piece, List<string> output)
+    {
+        int start = -1;
+        for (int i = 0; i < piece.Length; i++)
+        {
+            if (char.IsWhiteSpace(piece[i]))
+            {
+                if (start >= 0) output.Add(piece[start..i]);
+                start = -1;
+            }
+            else if (start < 0) start = i;
+        }
+        if (start >= 0) output.Add(piece[start..]);
     }
 }

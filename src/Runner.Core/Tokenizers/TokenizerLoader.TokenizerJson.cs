@@ -13,27 +13,53 @@ public static partial class TokenizerLoader
 
         var modelElement = JsonFile.Member(root, "model") is { } m ? JsonFile.Expect(m, JsonValueKind.Object, file, "model")
             : throw new RunnerException($"{file}: model: missing");
-        var model = ReadBpeModel(modelElement, file);
+        var type = JsonFile.OptionalString(modelElement, "type", file, "model");
+        var wordLevel = type == "WordLevel";
+        var vocab = wordLevel ? ReadWordLevelVocab(modelElement, file) : null;
+        var model = wordLevel ? null : ReadBpeModel(modelElement, file);
         var added = ReadAddedTokens(root, file);
         var normalize = ReadNormalizer(JsonFile.Member(root, "normalizer"), file, "normalizer");
         var steps = new List<PreTokenizerStep>();
         ReadPreTokenizer(JsonFile.Member(root, "pre_tokenizer"), file, "pre_tokenizer", steps);
-        if (!steps.Any(s => s is ByteLevelStep))
-            throw new RunnerException($"{file}: pre_tokenizer: has no ByteLevel step; Runner supports byte-level BPE tokenizers only");
+        if (wordLevel && steps.Any(s => s is ByteLevelStep))
+            throw new RunnerException($"{file}: pre_tokenizer: a ByteLevel step is not supported with a WordLevel model (supported: WhitespaceSplit, Whitespace, Split)");
+        if (!wordLevel && !steps.Any(s => s is ByteLevelStep))
+            throw new RunnerException($"{file}: pre_tokenizer: has no ByteLevel step; Runner supports byte-level BPE and WordLevel tokenizers only");
+        // Without a decoder, tokenizers joins the tokens with spaces: that is what WordLevelTokenizer.Decode does.
+        if (wordLevel && JsonFile.Member(root, "decoder") is { } decoder)
+            throw new RunnerException($"{file}: decoder: {JsonFile.Describe(decoder)} is not supported with a WordLevel model (expected null: words are joined with spaces)");
         var template = ReadPostProcessor(JsonFile.Member(root, "post_processor"), file, "post_processor");
 
+        var modelVocab = vocab ?? model!.Vocab;
         var addedByContent = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var t in added) addedByContent[t.Content] = t.Id;
-        int? IdOf(string token) => addedByContent.TryGetValue(token, out int a) ? a : model.Vocab.TryGetValue(token, out int v) ? v : null;
+        int? IdOf(string token) => addedByContent.TryGetValue(token, out int a) ? a : modelVocab.TryGetValue(token, out int v) ? v : null;
         var (bos, eos, addsBos) = ResolveBosEos(side, IdOf, template, defaultToken: null);
-        return new ByteLevelBpeTokenizer(model, normalize, steps, added, bos, eos, addsBos);
+        return wordLevel
+            ? new WordLevelTokenizer(vocab!, JsonFile.OptionalString(modelElement, "unk_token", file, "model") ?? DefaultWordLevelUnk,
+                normalize, steps, added, bos, eos, addsBos)
+            : new ByteLevelBpeTokenizer(model!, normalize, steps, added, bos, eos, addsBos);
+    }
+
+    // tokenizers' WordLevel default unk_token.
+    private const string DefaultWordLevelUnk = "<unk>";
+
+    // {"type": "WordLevel", "vocab": {"word": id, ...}, "unk_token": "<unk>"}
+    private static Dictionary<string, int> ReadWordLevelVocab(JsonElement model, string file)
+    {
+        var vocab = JsonFile.Vocab(JsonFile.Member(model, "vocab") ?? throw new RunnerException($"{file}: model.vocab: missing"), file, "model.vocab");
+        var byId = new Dictionary<int, string>();
+        foreach (var (word, id) in vocab)
+            if (!byId.TryAdd(id, word))
+                throw new RunnerException($"{file}: model.vocab: \"{word}\" and \"{byId[id]}\" both have id {id}");
+        return vocab;
     }
 
     private static BpeModel ReadBpeModel(JsonElement model, string file)
     {
         var type = JsonFile.OptionalString(model, "type", file, "model");
         if (type is not null && type != "BPE")
-            throw new RunnerException($"{file}: model.type: \"{type}\" is not supported (Runner supports byte-level BPE only)");
+            throw new RunnerException($"{file}: model.type: \"{type}\" is not supported (supported: BPE (byte-level), WordLevel)");
         foreach (var key in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
             if (JsonFile.OptionalString(model, key, file, "model") is { Length: > 0 } affix)
                 throw new RunnerException($"{file}: model.{key}: \"{affix}\" is not supported (byte-level BPE uses none)");
@@ -129,8 +155,14 @@ public static partial class TokenizerLoader
             case "Split":
                 steps.Add(ReadSplit(p, file, path));
                 break;
+            case "WhitespaceSplit":
+                steps.Add(new WhitespaceSplitStep());
+                break;
+            case "Whitespace":
+                steps.Add(WhitespaceStep.Instance);
+                break;
             default:
-                throw new RunnerException($"{file}: {path}.type: pre-tokenizer \"{type}\" is not supported (supported: Sequence, Split, ByteLevel)");
+                throw new RunnerException($"{file}: {path}.type: pre-tokenizer \"{type}\" is not supported (supported: Sequence, Split, ByteLevel, WhitespaceSplit, Whitespace)");
         }
     }
 

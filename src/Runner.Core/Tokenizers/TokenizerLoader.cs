@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Runner.Core.Tokenizers;
 
 /// <summary>
-/// Loads a byte-level BPE tokenizer from a Hugging Face model folder: <c>tokenizer.json</c> (the tokenizers
-/// library format: GPT-2, Llama 3, Qwen, ...) when present, else GPT-2's <c>vocab.json</c> + <c>merges.txt</c>
+/// Loads a byte-level BPE or word-level tokenizer from a Hugging Face model folder: <c>tokenizer.json</c> (the
+/// tokenizers library format: GPT-2, Llama 3, Qwen, ...; a WordLevel model such as the planted corpus's) when present, else GPT-2's <c>vocab.json</c> + <c>merges.txt</c>
 /// with special tokens from <c>tokenizer_config.json</c>, <c>special_tokens_map.json</c> and <c>added_tokens.json</c>.
 /// </summary>
 public static partial class TokenizerLoader
@@ -20,7 +20,7 @@ public static partial class TokenizerLoader
     /// <summary>Loads the tokenizer in <paramref name="directory"/>.</summary>
     /// <exception cref="RunnerException">The folder has neither tokenizer.json nor vocab.json + merges.txt, a
     /// file is malformed (the message names the file and what is wrong), or it describes a tokenizer Runner
-    /// does not support (not byte-level BPE).</exception>
+    /// does not support (neither byte-level BPE nor WordLevel).</exception>
     public static ITokenizer Load(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
