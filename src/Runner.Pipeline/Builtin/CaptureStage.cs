@@ -28,13 +28,13 @@ public sealed class CaptureStage : IStage
     public int Version => 2;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Inputs => [];
+    public IReadOnlyList<string> Inputs => ["pretrain"];
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ExcludedFields => [];
 
     /// <inheritdoc/>
-    public bool AppliesTo(ResolvedPoint point) => point.Spec.Data.Synthetic is not null || point.Spec.Model.Source == ModelSource.Hf;
+    public bool AppliesTo(ResolvedPoint point) => true;
 
     /// <inheritdoc/>
     public JsonNode? SpecSlice(ResolvedPoint point)

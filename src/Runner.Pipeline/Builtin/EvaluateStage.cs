@@ -29,7 +29,7 @@ public sealed class EvaluateStage : IStage
     public int Version => 2;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Inputs => ["capture", "train"];
+    public IReadOnlyList<string> Inputs => ["capture", "train", "pretrain"];
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ExcludedFields => [];

@@ -32,7 +32,7 @@ public sealed class SteerStage : IStage
     public int Version => 1;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Inputs => ["train", "evaluate"];
+    public IReadOnlyList<string> Inputs => ["train", "evaluate", "pretrain"];
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ExcludedFields => [];
@@ -174,13 +174,13 @@ public sealed class SteerStage : IStage
         };
     }
 
-    // Openings of held-out planted documents whose (first) segment is on the topic.
+    // Openings of held-out planted documents that stay on the topic for the whole opening (after <doc>).
     private static (string, int[])[] TopicPrompts(PlantedVocabulary vocabulary, string topic, TopicPromptsSpec options, ulong seed)
     {
         var id = vocabulary.Topics.ToList().IndexOf(topic);
         var corpus = new PlantedCorpus(vocabulary, new PlantedCorpusOptions { Seed = seed + TextSequences.EvalSeedOffset + 1 });
         return [.. corpus.Documents()
-            .Where(d => d.Topics.Length > 1 && d.Topics[1] == id && d.Ids.Length >= options.Tokens)
+            .Where(d => d.Ids.Length >= options.Tokens && d.Topics.AsSpan(1, options.Tokens - 1).IndexOfAnyExcept(id) < 0)
             .Take(options.Count)
             .Select(d => (vocabulary.Decode(d.Ids.AsSpan(0, options.Tokens)), d.Ids[..options.Tokens]))];
     }
