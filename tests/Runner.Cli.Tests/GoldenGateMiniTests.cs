@@ -61,6 +61,12 @@ public sealed class GoldenGateMiniTests : IDisposable
         Assert.True(M("steer.bridge_x1.fluency") > M("steer.bridge_x10.fluency"));
 
         Assert.Contains("steering (bridge words", _cli.Out);
+
+        // The same clamp by hand: generate from the spec's cached toy model, SAE and topic matching.
+        Assert.Equal(0, _cli.Run(["generate", "--model", "golden-gate-mini.yaml", .. Reduced, "--prompt", "<doc> the", "--clamp", "auto:bridge=5x", "--max-tokens", "20", "--json"]));
+        var generated = JsonNode.Parse(_cli.Out)!;
+        string[] bridgeWords = ["bridge", "span", "cable", "tower", "deck", "toll", "fog", "bay", "strait", "pier", "girder", "golden", "gate", "suspension", "ferry"];
+        Assert.Contains(((string)generated["full_text"]!).Split(' '), w => bridgeWords.Contains(w));
         Assert.True(File.Exists(Path.Combine(run, "stages", "evaluate", "topic_matching.json")));
         Assert.True(File.Exists(Path.Combine(run, "model", "config.json")) || File.Exists(Path.Combine(run, "stages", "pretrain", "model", "config.json")));
     }

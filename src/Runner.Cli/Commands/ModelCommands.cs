@@ -138,6 +138,7 @@ public static class ModelCommands
                 {
                     ["ids"] = new JsonArray([.. result.Tokens[s].Select(i => (JsonNode)i)]),
                     ["text"] = tokenizer.Decode(result.Tokens[s], skipSpecial: true),
+                    ["full_text"] = tokenizer.Decode([.. promptIds, .. result.Tokens[s]], skipSpecial: true),
                     ["tokens"] = new JsonArray([.. result.Tokens[s].Select(i => (JsonNode)tokenizer.Decode([i]))]),
                     ["logprobs"] = new JsonArray([.. result.LogProbs[s].Select(v => (JsonNode)v)]),
                 });
@@ -151,7 +152,7 @@ public static class ModelCommands
                 ["completions"] = completions,
             };
             // One completion: its fields at the top level too, so `jq .text` works.
-            if (result.Tokens.Length == 1) foreach (var key in new[] { "ids", "text", "tokens", "logprobs" }) doc[key] = completions[0]![key]!.DeepClone();
+            if (result.Tokens.Length == 1) foreach (var key in new[] { "ids", "text", "full_text", "tokens", "logprobs" }) doc[key] = completions[0]![key]!.DeepClone();
             context.Out.WriteLine(doc.ToJsonString());
             return;
         }
@@ -160,7 +161,7 @@ public static class ModelCommands
             var lp = result.LogProbs[s];
             var mean = lp.Length == 0 ? 0 : lp.Average(v => (double)v);
             if (result.Tokens.Length > 1) context.Out.WriteLine($"--- sample {s}");
-            context.Out.WriteLine(prompt + tokenizer.Decode(result.Tokens[s], skipSpecial: true));
+            context.Out.WriteLine(tokenizer.Decode([.. promptIds, .. result.Tokens[s]], skipSpecial: true));
             context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({lp.Length} tokens, mean log-prob {mean:F3})"));
         }
     }
@@ -180,13 +181,15 @@ public static class ModelCommands
 }
 
 /// <summary>One <c>--clamp F=V</c> argument.</summary>
-internal sealed record ClampArgument(int Feature, string Kind, double Amount, string Text)
+internal sealed record ClampArgument(int Feature, string? Topic, string Kind, double Amount, string Text)
 {
     public static ClampArgument Parse(string text)
     {
         var eq = text.IndexOf('=');
-        if (eq <= 0 || !int.TryParse(text.AsSpan(0, eq), NumberStyles.None, CultureInfo.InvariantCulture, out var feature))
-            throw new RunnerException($"--clamp '{text}': expected FEATURE=VALUE (e.g. 1234=5, 1234=10x, 1234=*2, 1234=+4)", ExitCodes.Usage);
+        var feature = -1;
+        string? topic = eq > 5 && text.StartsWith("auto:", StringComparison.Ordinal) ? text[5..eq] : null;
+        if (eq <= 0 || (topic is null && !int.TryParse(text.AsSpan(0, eq), NumberStyles.None, CultureInfo.InvariantCulture, out feature)))
+            throw new RunnerException($"--clamp '{text}': expected FEATURE=VALUE with FEATURE an index or auto:TOPIC (e.g. 1234=5, 1234=10x, auto:bridge=2x, 1234=*2, 1234=+4)", ExitCodes.Usage);
         var v = text[(eq + 1)..].Trim();
         var (kind, number) = v switch
         {
@@ -197,10 +200,26 @@ internal sealed record ClampArgument(int Feature, string Kind, double Amount, st
         };
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || !double.IsFinite(amount))
             throw new RunnerException($"--clamp '{text}': '{v}' is not a number, Nx, *S or +A", ExitCodes.Usage);
-        return new ClampArgument(feature, kind, amount, text);
+        return new ClampArgument(feature, topic, kind, amount, text);
     }
 
     public FeatureClamp Resolve(int dSae, double[]? maxActivation, string? statsPath)
+    {
+        var feature = Feature;
+        if (Topic is { } topic)
+        {
+            var file = statsPath is null ? null : Path.Combine(Path.GetDirectoryName(statsPath)!, "topic_matching.json");
+            if (file is null || !File.Exists(file))
+                throw new RunnerException($"--clamp '{Text}': auto:{topic} needs the evaluation's topic matching (a run of the toy model on the planted-topics corpus)", ExitCodes.Usage);
+            var matching = JsonNode.Parse(File.ReadAllText(file))!["topics"]?[topic]
+                ?? throw new RunnerException($"--clamp '{Text}': no topic '{topic}' in {file}", ExitCodes.Usage);
+            feature = (int?)matching["auto"]?["feature"]
+                ?? throw new RunnerException($"--clamp '{Text}': no feature matches topic '{topic}' with the evaluation's precision threshold ({file})", ExitCodes.Usage);
+        }
+        return (this with { Feature = feature }).ResolveIndex(dSae, maxActivation);
+    }
+
+    private FeatureClamp ResolveIndex(int dSae, double[]? maxActivation)
     {
         if (Feature >= dSae) throw new RunnerException($"--clamp '{Text}': feature {Feature} does not exist (the SAE has {dSae} features)", ExitCodes.Usage);
         return Kind switch
@@ -251,9 +270,9 @@ internal sealed record ModelTarget(ResolvedModel Model, bool Bos, HookPoint? Poi
             var experiment = SpecLoader.Load(full, SpecOptions.LoadOptions(context, overrides, null));
             var point = experiment.Points[0];
             var spec = point.Spec;
-            if (spec.Model.Source != ModelSource.Hf)
-                throw new RunnerException($"{argument}: model.source is {spec.Model.Source.ToString().ToLowerInvariant()}; generate needs an hf model", ExitCodes.Usage);
-            var resolved = HfModelLocator.Resolve(spec.Model.Path, spec.Model.Id, spec.Model.Revision, context.GetEnvironment);
+            ResolvedModel? resolved = spec.Model.Source == ModelSource.Hf
+                ? HfModelLocator.Resolve(spec.Model.Path, spec.Model.Id, spec.Model.Revision, context.GetEnvironment)
+                : null;
             string? saeFolder = null, stats = null;
             var cache = new StageCache(CacheOptions.Create(spec.Cache.Dir, context.WorkingDirectory, context.GetEnvironment));
             var options = new PipelineOptions { RunsDirectory = RunFolder.ResolveRoot(null, context.WorkingDirectory), EnvironmentFingerprint = context.EnvironmentFingerprint() };
@@ -262,7 +281,10 @@ internal sealed record ModelTarget(ResolvedModel Model, bool Bos, HookPoint? Poi
             {
                 if (s.Stage == "train") saeFolder = Path.Combine(cache.EntryDirectory(s.Stage, s.Key), "sae");
                 if (s.Stage == "evaluate") stats = Path.Combine(cache.EntryDirectory(s.Stage, s.Key), "feature_stats.safetensors");
+                if (s.Stage == "pretrain") resolved = new ResolvedModel(Path.Combine(cache.EntryDirectory(s.Stage, s.Key), Runner.Pipeline.Builtin.LanguageModels.ToyModelFolder), "toy", null, "pretrain");
             }
+            if (resolved is null)
+                throw new RunnerException($"{argument}: the toy model is not in the cache: run `runner run {argument}` first (with the same --set overrides)", ExitCodes.Usage);
             var hook = Runner.Pipeline.Builtin.LanguageModels.Point(spec.Hook);
             return new ModelTarget(resolved, spec.Data.Bos, hook, () => saeFolder, stats);
         }
