@@ -169,7 +169,9 @@ public sealed class TopicMatching : IDisposable
                 RawAtBestF1 = bestF1[t] is null ? null : raw[next++],
             };
         }
-        return new TopicMatchingResult { Topics = result, Threshold = precisionThreshold, MinDensity = MinDensity, Tokens = Tokens };
+        // The proof of concept's control pool: live features whose precision for every topic is below 0.5.
+        var nonTopic = candidates.Where(i => Enumerable.Range(0, Topics).All(t => counts[i * stride + t] < 0.5 * counts[i * stride + Topics])).ToArray();
+        return new TopicMatchingResult { Topics = result, Threshold = precisionThreshold, MinDensity = MinDensity, Tokens = Tokens, NonTopicFeatures = nonTopic };
     }
 
     // For each (topic t, n): over every direction d and sign s, the n tokens with the largest s·x[:, d]

@@ -19,6 +19,9 @@ public sealed record TopicMatchingResult
     /// <summary>Evaluated tokens, including those of no topic (<c>&lt;doc&gt;</c>).</summary>
     public required long Tokens { get; init; }
 
+    /// <summary>Live features (density ≥ the minimum) whose precision is below 0.5 for every topic: the pool of random controls.</summary>
+    public IReadOnlyList<int> NonTopicFeatures { get; init; } = [];
+
     /// <summary><c>topics_recovered</c>: topics with at least one feature of precision ≥ <see cref="Threshold"/>.</summary>
     public int TopicsRecovered => Topics.Count(t => t.Auto is not null);
 

@@ -26,7 +26,7 @@ public sealed class EvaluateStage : IStage
     public string Name => "evaluate";
 
     /// <inheritdoc/>
-    public int Version => 2;
+    public int Version => 3;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Inputs => ["capture", "train", "pretrain"];

@@ -29,7 +29,7 @@ public sealed class SteerStage : IStage
     public string Name => "steer";
 
     /// <inheritdoc/>
-    public int Version => 1;
+    public int Version => 3;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Inputs => ["train", "evaluate", "pretrain"];
@@ -77,12 +77,12 @@ public sealed class SteerStage : IStage
             density = stats.Read("density", DType.Float64).ToArray<double>();
         }
         var topicFile = Path.Combine(evaluate, TopicEvaluation.FileName);
-        var topics = File.Exists(topicFile) ? TopicEvaluation.Read(topicFile) : null;
+        var (topics, nonTopic) = File.Exists(topicFile) ? TopicEvaluation.Read(topicFile) : (null, null);
         var vocabulary = spec.Model.Source == ModelSource.Toy
             ? PlantedVocabulary.Load(Path.Combine(resolved.Directory, ModelCapture.PlantedVocabularyFile))
             : null;
 
-        var settings = Settings(steer, maxActivation, density, topics, (ulong)spec.Seed);
+        var settings = Settings(steer, maxActivation, density, topics, nonTopic, (ulong)spec.Seed);
         var sampling = new SamplingOptions { Greedy = steer.Generate.Greedy, Temperature = steer.Generate.Temperature, TopK = steer.Generate.TopK, TopP = steer.Generate.TopP };
         var promptSets = new Dictionary<PromptSet, (string Text, int[] Ids)[]>
         {
@@ -200,7 +200,7 @@ public sealed class SteerStage : IStage
     /// <c>f12_eq0</c>, <c>random_x2</c>, <c>ablate_bridge</c>, with <c>_on_topic</c> for settings on the topic prompts.
     /// </summary>
     internal static List<Setting> Settings(SteerSpec steer, double[] maxActivation, double[] density,
-        IReadOnlyDictionary<string, (int? Auto, int[] Matching)>? topics, ulong seed)
+        IReadOnlyDictionary<string, (int? Auto, int[] Matching)>? topics, int[]? nonTopic, ulong seed)
     {
         var dSae = maxActivation.Length;
         var used = steer.Clamps.Select(c => c.On).Append(steer.Ablate.Count > 0 ? steer.AblateOn : PromptSet.Prompts).Distinct().OrderBy(o => o).ToList();
@@ -210,7 +210,8 @@ public sealed class SteerStage : IStage
         {
             var c = steer.Clamps[i];
             var key = $"steer.clamps[{i}].feature";
-            var feature = Feature(c.Feature, key, dSae, density, topics, Seeds.Mix(seed, 0x5eed + (ulong)i));
+            // Every `random` of a spec is the same feature, so a control at several multiples is one feature's curve.
+            var feature = Feature(c.Feature, key, dSae, density, topics, nonTopic, Seeds.Mix(seed, 0x5eed));
             var (mode, amount, text) = c switch
             {
                 { Value: { } v } => (ClampMode.Value, v, $"eq{Num(v)}"),
@@ -234,7 +235,7 @@ public sealed class SteerStage : IStage
         {
             var features = steer.Ablate.SelectMany((f, i) => f.Topic is { } t
                     ? Matching(t, $"steer.ablate[{i}]", topics)
-                    : [Feature(f, $"steer.ablate[{i}]", dSae, density, topics, Seeds.Mix(seed, 0xab1a7e + (ulong)i))])
+                    : [Feature(f, $"steer.ablate[{i}]", dSae, density, topics, nonTopic, Seeds.Mix(seed, 0x5eed))])
                 .Distinct().Order().ToArray();
             var name = steer.Ablate.Count == 1 && steer.Ablate[0].Topic is { } only ? "ablate_" + only : "ablate";
             settings.Add(new(name, [.. features.Select(f => new FeatureClamp(f, ClampMode.Value, 0))], PositionFilter.All, steer.AblateOn));
@@ -252,7 +253,7 @@ public sealed class SteerStage : IStage
     }
 
     private static int Feature(FeatureRef reference, string key, int dSae, double[] density,
-        IReadOnlyDictionary<string, (int? Auto, int[] Matching)>? topics, ulong seed)
+        IReadOnlyDictionary<string, (int? Auto, int[] Matching)>? topics, int[]? nonTopic, ulong seed)
     {
         if (reference.Index is { } index)
             return index < dSae ? index : throw new RunnerException($"{key}: feature {index} does not exist (the SAE has {dSae} features)", 2);
@@ -261,7 +262,8 @@ public sealed class SteerStage : IStage
             Matching(topic, key, topics);
             return topics![topic].Auto!.Value;
         }
-        var live = Enumerable.Range(0, dSae).Where(i => density[i] > 0).ToArray();
+        // A control: a live feature, one that matches no topic when the data has topics (as the proof of concept).
+        var live = nonTopic is { Length: > 0 } ? nonTopic : Enumerable.Range(0, dSae).Where(i => density[i] > 0).ToArray();
         if (live.Length == 0) throw new RunnerException($"{key}: random needs a live feature, but every feature is dead in evaluation", 1);
         return live[(int)(seed % (ulong)live.Length)];
     }

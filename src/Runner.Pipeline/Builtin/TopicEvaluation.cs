@@ -61,18 +61,22 @@ internal static class TopicEvaluation
         {
             ["format"] = "runner-topic-matching", ["version"] = 1, ["threshold"] = result.Threshold, ["tokens"] = result.Tokens,
             ["topics_recovered"] = result.TopicsRecovered, ["topics"] = topics,
+            ["non_topic_features"] = new JsonArray([.. result.NonTopicFeatures.Select(f => (JsonNode)f)]),
         };
         File.WriteAllText(path + ".tmp", doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    /// <summary>Reads topic_matching.json back: per topic name, the auto feature (or null) and the matching features.</summary>
-    public static IReadOnlyDictionary<string, (int? Auto, int[] Matching)> Read(string path)
+    /// <summary>
+    /// Reads topic_matching.json back: per topic name, the auto feature (or null) and the matching features; and the
+    /// features that match no topic (random controls are drawn from them).
+    /// </summary>
+    public static (IReadOnlyDictionary<string, (int? Auto, int[] Matching)> Topics, int[] NonTopic) Read(string path)
     {
         var doc = JsonNode.Parse(File.ReadAllText(path))!;
         var result = new Dictionary<string, (int?, int[])>(StringComparer.Ordinal);
         foreach (var (name, node) in doc["topics"]!.AsObject())
             result[name] = ((int?)node!["auto"]?["feature"], [.. node["matching_features"]!.AsArray().Select(f => (int)f!)]);
-        return result;
+        return (result, [.. doc["non_topic_features"]?.AsArray().Select(f => (int)f!) ?? []]);
     }
 }

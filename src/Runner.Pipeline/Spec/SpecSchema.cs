@@ -120,7 +120,7 @@ internal static partial class SpecSchema
     ]);
 
     public static readonly Section Clamp = new([
-        new SchemaField("feature", new Feature(), "The feature: an index, `auto:TOPIC` (highest-recall feature among those with precision ≥ `evaluate.topic_precision` for the topic) or `random` (a seeded live feature, a control).") { Required = true },
+        new SchemaField("feature", new Feature(), "The feature: an index, `auto:TOPIC` (highest-recall feature among those with precision ≥ `evaluate.topic_precision` for the topic) or `random` (a control: one seeded live feature for the whole spec; with ground-truth topics one that matches no topic, precision < 0.5 for every topic).") { Required = true },
         F("value", new Float(), null, "Set the activation to this value."),
         F("multiple_of_max", new Float(), null, "Set the activation to this multiple of the feature's max activation in evaluation."),
         F("scale", new Float(), null, "Multiply the current activation by this factor."),
