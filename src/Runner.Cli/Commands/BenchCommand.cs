@@ -265,6 +265,7 @@ public static class BenchCommand
                     flop_per_token = result.FlopPerToken,
                     n_timed = options.Iterations, n_clean = result.CleanBatches,
                     foreign_load_cores = Math.Round(result.ForeignLoadCores, 3),
+                    cpu_ms_median = Math.Round(result.CpuMilliseconds, 3),
                     threads = result.Threads,
                     dtype = options.DType.Name(),
                     model = name,
@@ -276,7 +277,7 @@ public static class BenchCommand
             else
             {
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"capture {name} blocks.{options.Layer}.{siteText} B={options.Batch} T={options.Context} {options.DType.Name()} on {options.Device}, {result.Threads} threads: {result.TokensPerSecond:N0} tok/s ({result.TokensPerSecondAll:N0} over all batches), {result.Gflops:F1} GFLOP/s, median batch {result.MedianMilliseconds:F1} ms; clean {result.CleanBatches}/{options.Iterations}, foreign load {result.ForeignLoadCores:F2} cores"));
+                    $"capture {name} blocks.{options.Layer}.{siteText} B={options.Batch} T={options.Context} {options.DType.Name()} on {options.Device}, {result.Threads} threads: {result.TokensPerSecond:N0} tok/s ({result.TokensPerSecondAll:N0} over all batches), {result.Gflops:F1} GFLOP/s, median batch {result.MedianMilliseconds:F1} ms ({result.CpuMilliseconds:F1} ms CPU); clean {result.CleanBatches}/{options.Iterations}, foreign load {result.ForeignLoadCores:F2} cores"));
             }
             return ExitCodes.Ok;
         });

@@ -50,13 +50,14 @@ public sealed record CaptureBenchmarkOptions
 /// <param name="MinMilliseconds">The fastest timed batch.</param>
 /// <param name="ForeignLoadCores">Cores other processes kept busy, time-weighted over the timed batches.</param>
 /// <param name="CleanBatches">Timed batches whose foreign load was at most the threshold.</param>
+/// <param name="CpuMilliseconds">The median CPU time this process spent per timed batch (all threads): less sensitive to time-slicing than wall time.</param>
 /// <param name="FlopPerToken">2 FLOP per multiply-add of every matmul run (see <see cref="CaptureBenchmark.FlopPerToken"/>).</param>
 /// <param name="Threads">libtorch's intra-op threads during the run.</param>
 /// <param name="Model">The config that ran (the checkpoint's, or the random one).</param>
 /// <param name="Options">What was asked.</param>
 public sealed record CaptureBenchmarkResult(
     double TokensPerSecond, double TokensPerSecondAll, double MedianMilliseconds, double MinMilliseconds,
-    double ForeignLoadCores, int CleanBatches, double FlopPerToken, int Threads, ModelConfig Model, CaptureBenchmarkOptions Options)
+    double ForeignLoadCores, int CleanBatches, double CpuMilliseconds, double FlopPerToken, int Threads, ModelConfig Model, CaptureBenchmarkOptions Options)
 {
     /// <summary>GFLOP/s at <see cref="TokensPerSecond"/>.</summary>
     public double Gflops => FlopPerToken * TokensPerSecond / 1e9;
@@ -114,6 +115,7 @@ public static class CaptureBenchmark
         var buffer = Tensors.Empty([(long)o.Iterations * o.Batch * o.Context, width], DType.Float32, o.Device);
         var times = new List<double>();
         var foreign = new List<double>();
+        var cpu = new List<double>();
         for (var i = 0; i < batches; i++)
         {
             using var step = TensorScope.Enter();
@@ -127,6 +129,7 @@ public static class CaptureBenchmark
                 var seconds = sw.Elapsed.TotalSeconds;
                 times.Add(seconds);
                 foreign.Add(load.Cores(seconds));
+                cpu.Add(load.OwnSecondsSince());
             }
         }
         var threshold = o.CleanThreshold ?? (TorchRuntime.Threads >= 2 ? 0.10 : 1.10);
@@ -140,6 +143,7 @@ public static class CaptureBenchmark
             MinMilliseconds: 1e3 * times.Min(),
             ForeignLoadCores: times.Select((t, i) => t * foreign[i]).Sum() / times.Sum(),
             CleanBatches: clean.Count,
+            CpuMilliseconds: 1e3 * Median(cpu),
             FlopPerToken: FlopPerToken(model.Config, point, o.Context),
             Threads: TorchRuntime.Threads,
             Model: model.Config,

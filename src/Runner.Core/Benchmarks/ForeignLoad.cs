@@ -23,6 +23,9 @@ internal readonly struct ForeignLoad
     /// <summary>Starts a window now.</summary>
     public static ForeignLoad Start() => new(BusySeconds(), OwnSeconds());
 
+    /// <summary>CPU seconds this process (all its threads) used since <see cref="Start"/>.</summary>
+    public double OwnSecondsSince() => OwnSeconds() - _own;
+
     /// <summary>Foreign cores since <see cref="Start"/> over <paramref name="wallSeconds"/>.</summary>
     public double Cores(double wallSeconds)
     {
