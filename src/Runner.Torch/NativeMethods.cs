@@ -116,6 +116,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial IntPtr rt_softmax(TensorHandle a, long dim, int log);
     [LibraryImport(Lib)] internal static partial IntPtr rt_cross_entropy(TensorHandle logits, TensorHandle target, long ignoreIndex, int reduction, double labelSmoothing);
     [LibraryImport(Lib)] internal static partial IntPtr rt_layer_norm(TensorHandle x, long* shape, int n, TensorHandle w, TensorHandle b, double eps);
+    [LibraryImport(Lib)] internal static partial IntPtr rt_gelu_tanh_sigmoid(TensorHandle a);
     [LibraryImport(Lib)] internal static partial IntPtr rt_attention(TensorHandle q, TensorHandle k, TensorHandle v, int causal, double scale, TensorHandle mask);
 
     // Shape

@@ -231,6 +231,28 @@ public sealed class NeuralNetTests
         }
     }
 
+    [Theory]
+    [InlineData(DType.Float32, 7, 7, 1e-5)]
+    [InlineData(DType.Float32, 3, 7, 1e-5)]
+    [InlineData(DType.BFloat16, 7, 7, 0.03)]
+    public void Inference_attention_on_strided_heads_equals_the_differentiable_path(DType dtype, long tq, long tk, double tol)
+    {
+        // q, k, v as the models pass them: strided views of a fused [B, T, 3, H, D] projection
+        using var scope = TensorScope.Enter();
+        using var g = new Generator(36);
+        var qkv = Tensors.Randn([2, tk, 3, 4, 8], g).To(DType.Float32).Permute(2, 0, 3, 1, 4);   // [3, B, H, Tk, D]
+        foreach (var causal in new[] { true, false })
+        {
+            Tensor Attend(Tensor heads) => Functional.ScaledDotProductAttention(heads.Select(0, 0).Narrow(2, tk - tq, tq), heads.Select(0, 1), heads.Select(0, 2), causal, scale: 0.3);
+            Tensor fast;
+            using (TorchRuntime.NoGrad()) fast = Attend(qkv.To(dtype));
+            var leaf = qkv.To(dtype).Detach().RequiresGrad_();   // autograd: the composite path
+            var reference = Attend(leaf);
+            Assert.Equal(reference.Shape, fast.Shape);
+            Equal(reference.Detach(), fast, tol);
+        }
+    }
+
     [Fact]
     public void Causal_attention_outputs_do_not_depend_on_future_keys_and_values()
     {
