@@ -91,8 +91,30 @@ public sealed class SteerStage : IStage
         if (steer.TopicPrompts is { } tp && vocabulary is not null && steer.Topic is { } topicName)
             promptSets[PromptSet.TopicPrompts] = TopicPrompts(vocabulary, topicName, tp, (ulong)spec.Seed);
         var measured = vocabulary is not null && steer.Topic is { } t ? vocabulary.Topics.ToList().IndexOf(t) : -1;
-        var stop = tokenizer.EosId;
 
+        // A small model's one-token steps are too short to split across threads: one thread was ~25% faster for the
+        // toy model here (steer 1.8 s vs 2.4 s). Restored afterwards.
+        var threads = TorchRuntime.Threads;
+        if (model.Config.DModel <= SmallModelWidth && device.IsCpu) TorchRuntime.Threads = 1;
+        try
+        {
+            return Generate(context, spec, settings, promptSets, model, sae, point, tokenizer, vocabulary, measured, sampling, ct);
+        }
+        finally
+        {
+            TorchRuntime.Threads = threads;
+        }
+    }
+
+    /// <summary>Models at most this wide generate on one CPU thread.</summary>
+    private const int SmallModelWidth = 256;
+
+    private static StageResult Generate(StageContext context, ExperimentSpec spec, List<Setting> settings,
+        Dictionary<PromptSet, (string Text, int[] Ids)[]> promptSets, TransformerModel model, ISparseAutoencoder sae, HookPoint point,
+        ITokenizer tokenizer, PlantedVocabulary? vocabulary, int measured, SamplingOptions sampling, CancellationToken ct)
+    {
+        var steer = spec.Steer;
+        var stop = tokenizer.EosId;
         var output = context.OutputDirectory;
         var lines = new List<string>();
         var summary = new JsonArray();
