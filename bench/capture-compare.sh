@@ -25,13 +25,8 @@ iters="${ITERS:-10}"; warmup="${WARMUP:-3}"; batch="${BATCH:-8}"; seq="${CONTEXT
 [ -f "$REF" ] || { echo "capture-compare: no reference at $REF (set GPT2_REF)" >&2; exit 2; }
 [ "$layer" -ge 1 ] || { echo "capture-compare: LAYER must be >= 1 (blocks run), got $layer" >&2; exit 2; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "capture-compare: $PY cannot import torch; apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread python3-numpy" >&2; exit 2; }
-"$ROOT/runner" doctor >/dev/null   # bootstrap + build once, outside the timing
-# ./runner sets OMP_WAIT_POLICY=PASSIVE for itself; give the reference the same environment.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+. "$ROOT/bench/common.sh"   # builds once, sets OMP_WAIT_POLICY, defines field/median/load
 
-field() { sed -E "s/.*\"$1\": ?([0-9.eE+-]+).*/\\1/"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-load() { cut -d' ' -f1 /proc/loadavg; }
 
 summary=()
 for threads in $threads_list; do

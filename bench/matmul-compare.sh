@@ -8,8 +8,7 @@ rounds="${1:-5}"; threads="${2:-$(nproc)}"
 build="$ROOT/artifacts/bench-native"
 cmake -S "$ROOT/bench/native" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" >/dev/null
-"$ROOT/runner" doctor >/dev/null   # bootstrap + build once, outside the timing
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+. "$ROOT/bench/common.sh"   # builds once, sets OMP_WAIT_POLICY, defines field/median/load
 cs=(); cpp=()
 for i in $(seq "$rounds"); do
   a=$("$ROOT/runner" bench matmul --threads "$threads" --json | sed -E 's/.*"gflops":([0-9.]+).*/\1/')
@@ -17,6 +16,5 @@ for i in $(seq "$rounds"); do
   echo "round $i: runner $a GFLOP/s, C++ $b GFLOP/s"
   cs+=("$a"); cpp+=("$b")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 mc=$(median "${cs[@]}"); mp=$(median "${cpp[@]}")
 awk -v a="$mc" -v b="$mp" -v t="$threads" 'BEGIN {printf "median: runner %.1f GFLOP/s, C++ %.1f GFLOP/s, ratio %.3f (%d threads)\n", a, b, a/b, t}'

@@ -17,13 +17,8 @@ rounds="${1:-3}"; threads="${2:-2}"; dtypes="${3:-float32 bfloat16}"; configs="$
 steps="${STEPS:-5}"; warmup="${WARMUP:-3}"
 [ -f "$REF" ] || { echo "sae-compare: no reference loop at $REF (set SAE_REF)" >&2; exit 2; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "sae-compare: $PY cannot import torch; apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread python3-numpy" >&2; exit 2; }
-"$ROOT/runner" doctor >/dev/null   # bootstrap + build once, outside the timing
-# ./runner sets OMP_WAIT_POLICY=PASSIVE for itself; give the reference the same environment.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+. "$ROOT/bench/common.sh"   # builds once, sets OMP_WAIT_POLICY, defines field/median/load
 
-field() { sed -E "s/.*\"$1\": ?([0-9.eE+-]+).*/\\1/"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-load() { cut -d' ' -f1 /proc/loadavg; }
 
 summary=()
 for config in $configs; do
