@@ -16,6 +16,7 @@ public static class CliApp
             ValidateCommand.Create(context),
             LsCommand.Create(context),
             ShowCommand.Create(context),
+            ReportCommand.Create(context),
             ExportCommand.Create(context),
             CacheCommand.Create(context),
             DoctorCommand.Create(context),

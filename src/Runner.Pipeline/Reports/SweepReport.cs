@@ -1,0 +1,83 @@
+using System.Text;
+using Runner.Pipeline.Runs;
+using static Runner.Pipeline.Reports.Html;
+
+namespace Runner.Pipeline.Reports;
+
+/// <summary>
+/// A sweep's self-contained HTML report, <c>sweep.html</c> in the experiment folder: a table of the points (varied
+/// parameters and key metrics, each linked to its run report) and the L0-vs-FVU scatter with its frontier.
+/// </summary>
+public static class SweepReport
+{
+    /// <summary>The report's file name in the experiment folder.</summary>
+    public const string FileName = "sweep.html";
+
+    /// <summary>The metrics of the points table, in this order, when any run has them.</summary>
+    internal static readonly string[] TableMetrics =
+    [
+        "evaluate.l0", "evaluate.fvu", "evaluate.explained_variance", "evaluate.ce_loss_recovered", "evaluate.kl_score",
+        "evaluate.dead_fraction", "evaluate.dense_fraction", "evaluate.mmcs", "evaluate.mcc", "evaluate.topics_recovered",
+        "pretrain.eval_loss", "train.loss",
+    ];
+
+    /// <summary>
+    /// Writes <c>sweep.html</c> into <paramref name="experimentDirectory"/> (atomically) for the run folders
+    /// <paramref name="runDirectories"/> and returns its path. Links point at each run's <c>report.html</c>;
+    /// the run reports themselves are written by <see cref="RunReport.Write"/>. An unreadable run folder is a
+    /// RunnerException (exit 2).
+    /// </summary>
+    public static string Write(string experimentDirectory, IReadOnlyList<string> runDirectories)
+    {
+        var dir = Path.GetFullPath(experimentDirectory);
+        var runs = runDirectories.Select(r => (Dir: Path.GetFullPath(r), Record: RunFolder.Read(Path.GetFullPath(r)))).OrderBy(r => r.Record.Point).ThenBy(r => r.Dir, StringComparer.Ordinal).ToList();
+        var path = Path.Combine(dir, FileName);
+        WriteAtomically(path, Render(dir, runs));
+        return path;
+    }
+
+    private static string Render(string dir, List<(string Dir, RunRecord Record)> runs)
+    {
+        var b = new StringBuilder();
+        var experiment = runs.Select(r => r.Record.Experiment).FirstOrDefault() ?? Path.GetFileName(dir);
+        b.Append($"<h1>{E(experiment)} <small>/ sweep of {runs.Count} run{(runs.Count == 1 ? "" : "s")}</small></h1>\n");
+        var started = runs.Where(r => r.Record.Started != default).Select(r => r.Record.Started).DefaultIfEmpty().Min();
+        if (started != default) b.Append($"<p class=\"meta\">started {E(started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture))} UTC</p>\n");
+
+        string Href(string runDir) => string.Join('/', Path.GetRelativePath(dir, Path.Combine(runDir, RunReport.FileName)).Split(Path.DirectorySeparatorChar).Select(Uri.EscapeDataString));
+
+        b.Append("<h2 id=\"frontier\">L0 vs FVU</h2>\n");
+        var points = runs.Select(r => (X: Metric(r.Record, "evaluate.l0"), Y: Metric(r.Record, "evaluate.fvu"), Label: r.Record.RunName, Href: (string?)Href(r.Dir))).ToList();
+        b.Append("<figure class=\"wide\"><figcaption>Sparsity against reconstruction, one point per run (lower left is better; red: the frontier)</figcaption>")
+            .Append(SvgChart.Scatter("l0-fvu", points, "L0 (active latents per token)", "FVU (fraction of variance unexplained)", SvgChart.Wide))
+            .Append("</figure>\n");
+        var missing = points.Count(p => !double.IsFinite(p.X) || !double.IsFinite(p.Y));
+        if (missing > 0) b.Append(Note($"{missing} run{(missing == 1 ? " has" : "s have")} no evaluate.l0 and evaluate.fvu and {(missing == 1 ? "is" : "are")} not drawn."));
+
+        b.Append("<h2 id=\"points\">Points</h2>\n");
+        var varied = runs.SelectMany(r => r.Record.Varied.Select(v => v.Key)).Distinct(StringComparer.Ordinal).ToList();
+        b.Append("<div class=\"scroll\">");
+        var metrics = TableMetrics.Where(m => runs.Any(r => r.Record.Metrics.ContainsKey(m))).ToList();
+        Table(b, ["run", .. varied.Select(v => $"<code>{E(v)}</code>"), .. metrics.Select(Header), "stages"], runs.Select(r =>
+        {
+            var cells = new List<string> { $"<a href=\"{E(Href(r.Dir))}\">{E(r.Record.RunName)}</a>" };
+            cells.AddRange(varied.Select(v => E(ReportData.Text(r.Record.Varied.FirstOrDefault(p => p.Key == v).Value))));
+            cells.AddRange(metrics.Select(m => r.Record.Metrics.TryGetValue(m, out var x) ? $"<span class=\"mono\">{E(N(x))}</span>" : ""));
+            var computed = r.Record.Stages.Count(s => s.Status == StageStatus.Computed);
+            cells.Add(E($"{computed} computed, {r.Record.Stages.Count - computed} cached, {r.Record.Stages.Sum(s => s.Seconds).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} s"));
+            return cells;
+        }), "points");
+        b.Append("</div>\n");
+        b.Append(Note("Each run's name links to its report (report.html in the run folder): curves, feature density, examples, steering."));
+        return Page($"{experiment}: sweep", b.ToString());
+    }
+
+    // "evaluate.fvu" as a small "evaluate" over "fvu": narrow columns.
+    private static string Header(string metric)
+    {
+        var dot = metric.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? E(metric) : $"<span class=\"stage\">{E(metric[..dot])}</span><br>{E(metric[(dot + 1)..].Replace('_', ' '))}";
+    }
+
+    private static double Metric(RunRecord r, string name) => r.Metrics.TryGetValue(name, out var v) ? v : double.NaN;
+}
