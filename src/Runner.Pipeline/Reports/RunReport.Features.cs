@@ -39,7 +39,7 @@ public static partial class RunReport
                 raw is null ? "" : $"{E(ReportData.Text(raw["direction"]))}{(ReportData.Number(raw["sign"]) < 0 ? "−" : "+")} {PrecisionRecall(raw)}",
             ]);
         }
-        Table(b, ["topic", "tokens", "auto feature (precision / recall)", "best precision", "best F1", "matching features", "raw direction"], rows);
+        Table(b, ["topic", "tokens", "auto feature (precision / recall)", "best precision", "best F1", "matching features", "raw direction"], rows, "topics");
         return tags;
     }
 
