@@ -8,8 +8,8 @@ namespace Runner.Reports.Tests;
 /// </summary>
 public sealed class ReportPage : IAsyncDisposable
 {
-    /// <summary>The browser the tests drive.</summary>
-    public const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>The browser the tests drive: Debian's chromium, or the one RUNNER_CHROMIUM names.</summary>
+    public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("RUNNER_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
