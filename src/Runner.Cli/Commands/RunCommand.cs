@@ -86,6 +86,7 @@ public static class RunCommand
         }
         Summary.Write(context, experiment, report);
         SteeringSummary.Write(context, report);
+        RunOutputs.Write(context, experiment, report);
         report.ThrowIfFailed();
         return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
     }

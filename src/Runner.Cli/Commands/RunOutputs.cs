@@ -1,0 +1,41 @@
+using Runner.Core;
+using Runner.Pipeline.Reports;
+using Runner.Pipeline.Spec;
+using Runner.Pipeline.Stages;
+
+namespace Runner.Cli.Commands;
+
+/// <summary>
+/// What `runner run` derives from finished run folders once every point has run: the HTML report of each run and,
+/// for a sweep, the sweep report. The runs' results are already safe in their folders, so a failure here is a
+/// warning that names what failed and how to redo it (`runner report`), never a failed run.
+/// </summary>
+internal static class RunOutputs
+{
+    public static void Write(CliContext context, LoadedExperiment experiment, ExecutionReport report)
+    {
+        var runs = report.Points.Where(p => p.RunDirectory is not null).Select(p => p.RunDirectory!).ToList();
+        if (runs.Count == 0) return;
+        foreach (var run in runs)
+            Try(context, $"report of {Relative(context, run)}", () => RunReport.Write(run));
+        var sweep = Path.GetDirectoryName(runs[0])!;
+        if (experiment.Points.Count > 1)
+            Try(context, $"sweep report of {Relative(context, sweep)}", () => SweepReport.Write(sweep, runs));
+        var shown = experiment.Points.Count > 1 ? Path.Combine(sweep, SweepReport.FileName) : Path.Combine(runs[0], RunReport.FileName);
+        if (File.Exists(shown)) context.Out.WriteLine($"  report: {Relative(context, shown)}");
+    }
+
+    private static void Try(CliContext context, string what, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is RunnerException or IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"warning: {what} not written: {e.Message} (the run itself is complete; `runner report` retries)");
+        }
+    }
+
+    private static string Relative(CliContext context, string path) => Path.GetRelativePath(context.WorkingDirectory, path);
+}
