@@ -17,6 +17,7 @@ public static class CliApp
             LsCommand.Create(context),
             ShowCommand.Create(context),
             ExportCommand.Create(context),
+            TablesCommand.Create(context),
             CacheCommand.Create(context),
             DoctorCommand.Create(context),
             BenchCommand.Create(context),
