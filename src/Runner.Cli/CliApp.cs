@@ -18,6 +18,7 @@ public static class CliApp
             ShowCommand.Create(context),
             ReportCommand.Create(context),
             ExportCommand.Create(context),
+            TablesCommand.Create(context),
             CacheCommand.Create(context),
             DoctorCommand.Create(context),
             BenchCommand.Create(context),
