@@ -2,12 +2,13 @@ using Runner.Core;
 using Runner.Pipeline.Reports;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Stages;
+using Runner.Pipeline.Tables;
 
 namespace Runner.Cli.Commands;
 
 /// <summary>
-/// What `runner run` derives from finished run folders once every point has run: the HTML report of each run and,
-/// for a sweep, the sweep report. The runs' results are already safe in their folders, so a failure here is a
+/// What `runner run` derives from finished run folders once every point has run: each run's Parquet tables and HTML
+/// report and, for a sweep, the sweep table and report. The runs' results are already safe in their folders, so a failure here is a
 /// warning that names what failed and how to redo it (`runner report`), never a failed run.
 /// </summary>
 internal static class RunOutputs
@@ -17,10 +18,16 @@ internal static class RunOutputs
         var runs = report.Points.Where(p => p.RunDirectory is not null).Select(p => p.RunDirectory!).ToList();
         if (runs.Count == 0) return;
         foreach (var run in runs)
+        {
+            Try(context, $"tables of {Relative(context, run)}", () => RunTables.Write(run));
             Try(context, $"report of {Relative(context, run)}", () => RunReport.Write(run));
+        }
         var sweep = Path.GetDirectoryName(runs[0])!;
         if (experiment.Points.Count > 1)
+        {
+            Try(context, $"sweep table of {Relative(context, sweep)}", () => SweepTables.Write(sweep, runs));
             Try(context, $"sweep report of {Relative(context, sweep)}", () => SweepReport.Write(sweep, runs));
+        }
         var shown = experiment.Points.Count > 1 ? Path.Combine(sweep, SweepReport.FileName) : Path.Combine(runs[0], RunReport.FileName);
         if (File.Exists(shown)) context.Out.WriteLine($"  report: {Relative(context, shown)}");
     }
