@@ -222,16 +222,27 @@ public sealed class MlflowRestClient : IRunTracker
     public async Task UpdateRunAsync(MlflowRunHandle run, string status, long endTime, CancellationToken cancellationToken) =>
         await SendAsync(HttpMethod.Post, "runs/update", new JsonObject { ["run_id"] = run.RunId, ["status"] = status, ["end_time"] = endTime }, cancellationToken).ConfigureAwait(false);
 
-    private Task<JsonObject> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    private async Task<JsonObject> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
     {
         var url = new Uri(_base, "api/2.0/mlflow/" + path);
         var text = body?.ToJsonString();
-        return SendWithTimeoutAsync(() =>
+        for (var attempt = 1; ; attempt++)
         {
-            var request = new HttpRequestMessage(method, url);
-            if (text is not null) request.Content = new StringContent(text, Encoding.UTF8, "application/json");
-            return request;
-        }, path.Split('?')[0], _options.RequestTimeout, cancellationToken);
+            try
+            {
+                return await SendWithTimeoutAsync(() =>
+                {
+                    var request = new HttpRequestMessage(method, url);
+                    if (text is not null) request.Content = new StringContent(text, Encoding.UTF8, "application/json");
+                    return request;
+                }, path.Split('?')[0], _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TrackingException e) when (e.Transient && method == HttpMethod.Get && attempt < _options.MaxAttempts)
+            {
+                // Reads change nothing: retry them here, so a reconciliation of many keys is not restarted by one failed read.
+                await Task.Delay(_options.Backoff * Math.Pow(2, attempt - 1), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<JsonObject> SendWithTimeoutAsync(Func<HttpRequestMessage> build, string what, TimeSpan timeout, CancellationToken cancellationToken)

@@ -72,14 +72,16 @@ public sealed partial class RunTracking
         var where = _target is null ? "" : $"{DisplayOf(_target)} (experiment {_experiment})";
         var parts = new List<string>();
         if (own.Count == 0 && replayed == 0 && replaysPending == 0 && problems.Count == 0) return "mlflow: nothing to log";
-        if (spooled > 0 && logged == 0 && rejected == 0 && gaveUpAfter is null)
+        var last = _replayer.LastTransient;
+        var unreachable = last is null || last.Kind == TrackingFailure.Unreachable;
+        if (spooled > 0 && logged == 0 && rejected == 0 && gaveUpAfter is null && unreachable)
             parts.Add($"server unreachable, {spooled} {Runs(spooled)} spooled; `runner tracking sync` replays {Them(spooled)}");
         else
         {
             if (logged > 0 || (spooled == 0 && rejected == 0)) parts.Add($"{logged} {Runs(logged)} logged to {where}");
             if (spooled > 0)
             {
-                var why = gaveUpAfter is { } t ? $"not sent within {t.TotalSeconds:0.#} s" : "server unreachable";
+                var why = gaveUpAfter is { } t ? $"not sent within {t.TotalSeconds:0.#} s" : unreachable ? "server unreachable" : $"last error: {last!.Message}";
                 parts.Add($"{spooled} {Runs(spooled)} spooled ({why}); `runner tracking sync` replays {Them(spooled)}");
             }
         }

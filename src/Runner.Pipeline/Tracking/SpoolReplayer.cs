@@ -15,8 +15,8 @@ internal sealed class SpoolReplayer(TrackingOptions options)
     private const int ParamsPerBatch = 100;
     private const int TagsPerBatch = 100;
 
-    /// <summary>The last transient failure's message (for the summary).</summary>
-    public string? LastTransientError { get; private set; }
+    /// <summary>The last transient failure (for the summary).</summary>
+    public TrackingException? LastTransient { get; private set; }
 
     /// <summary>Logs the run folder <paramref name="runDirectory"/> according to its spool.</summary>
     public async Task<RunOutcome> ReplayRunAsync(string runDirectory, Func<string, IRunTracker> trackerFor, CancellationToken cancellationToken)
@@ -140,7 +140,7 @@ internal sealed class SpoolReplayer(TrackingOptions options)
         {
             spool.Error = e.Message;
             spool.Rejected = !e.Transient;
-            if (e.Transient) LastTransientError = e.Message;
+            if (e.Transient) LastTransient = e;
             Save();
             return e.Transient ? RunOutcome.Spooled : RunOutcome.Rejected;
         }
@@ -242,7 +242,7 @@ internal sealed class SpoolReplayer(TrackingOptions options)
         catch (TrackingException e)
         {
             sweep.Error = e.Message;
-            if (e.Transient) LastTransientError = e.Message;
+            if (e.Transient) LastTransient = e;
             Save();
             return e.Transient ? RunOutcome.Spooled : RunOutcome.Rejected;
         }
@@ -268,7 +268,7 @@ internal sealed class SpoolReplayer(TrackingOptions options)
             }
             catch (TrackingException e) when (e.Transient && attempt < options.MaxAttempts)
             {
-                LastTransientError = e.Message;
+                LastTransient = e;
                 var delay = options.Backoff * Math.Pow(2, attempt - 1) * (0.8 + 0.4 * Random.Shared.NextDouble());
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
