@@ -14,7 +14,7 @@ namespace Runner.Pipeline.Tracking;
 /// written to a temp name in the run folder and renamed, and a metric file is rewritten with only
 /// the lines it lacks added, so a repeated call never duplicates a record.
 /// </summary>
-public sealed class MlflowFileStore : IRunTracker
+public sealed partial class MlflowFileStore : IRunTracker
 {
     private readonly string _workingDirectory;
 
@@ -299,12 +299,17 @@ public sealed class MlflowFileStore : IRunTracker
         var plain = value.Length > 0
             && value.All(c => char.IsAsciiLetterOrDigit(c) || "_./=,+:@%-".Contains(c))
             && !value.EndsWith(':') && !value.Contains(": ", StringComparison.Ordinal)
-            && !(char.IsAsciiDigit(value[0]) || value[0] is '-' or '+' or '.' or ':' or '%' or '@' or ',')
-            && !ReservedWords.Contains(value.ToLowerInvariant());
+            && !"-?:,[]{}#&*!|>'\"%@`".Contains(value[0])
+            && !ResolvesToNonString().IsMatch(value);
         return plain ? value : "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
     }
 
-    private static readonly HashSet<string> ReservedWords = ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"];
+    // PyYAML's implicit resolvers (YAML 1.1): what would read back as a bool, null, int, float or timestamp.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|y|Y|n|N|~|null|Null|NULL"
+        + @"|[-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)"
+        + @"|[-+]?(?:(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"
+        + @"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$")]
+    private static partial System.Text.RegularExpressions.Regex ResolvesToNonString();
 
     /// <summary>Reads a flat YAML mapping of scalars (a meta.yaml); null when the file is missing or unreadable.</summary>
     public static Dictionary<string, string?>? ReadYaml(string path)
