@@ -22,6 +22,7 @@ internal sealed class SpoolReplayer(TrackingOptions options)
     public async Task<RunOutcome> ReplayRunAsync(string runDirectory, Func<string, IRunTracker> trackerFor, CancellationToken cancellationToken)
     {
         var statePath = SpoolFile.StatePath(runDirectory);
+        if (!File.Exists(statePath)) return RunOutcome.AlreadyLogged; // the folder is gone (replaced by a rerun, or deleted)
         using var gate = await TryLockAsync(statePath + ".lock", cancellationToken).ConfigureAwait(false);
         if (gate is null) return RunOutcome.Busy;
         var spool = SpoolFile.Read<RunSpool>(statePath);
