@@ -22,6 +22,7 @@ public static class CliApp
             CacheCommand.Create(context),
             DoctorCommand.Create(context),
             BenchCommand.Create(context),
+            TrackingCommand.Create(context),
             ModelCommands.Tokenize(context),
             ModelCommands.Generate(context),
         };

@@ -186,6 +186,6 @@ internal static partial class SpecSchema
         F("evaluate", Evaluate, null, "Evaluation of the trained SAE."),
         F("steer", Steer, null, "Steering: generation with clamped features."),
         F("hooks", new List(new SchemaType.HookScript(HookScriptSection), "scripts", single: true), new JsonArray(), "F# scripts run after the stages: a path, or `{ path, when, args }`."),
-        F("tracking", new Tracking(TrackingSection, Mlflow), null, "`none`, or `{ mlflow: { experiment, uri } }`."),
+        F("tracking", new SchemaType.Tracking(TrackingSection, Mlflow), null, "`none`, or `{ mlflow: { experiment, uri } }`."),
     ], extraKeys: ["include", "sweep"]);
 }
