@@ -3,12 +3,15 @@ using Runner.Pipeline.Reports;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Stages;
 using Runner.Pipeline.Tables;
+using Runner.Pipeline.Tracking;
 
 namespace Runner.Cli.Commands;
 
 /// <summary>
 /// What `runner run` derives from finished run folders once every point has run: each run's Parquet tables and HTML
-/// report and, for a sweep, the sweep table and report. The runs' results are already safe in their folders, so a failure here is a
+/// report and, for a sweep, the sweep table and report; then MLflow tracking of every run folder (a sweep is a parent
+/// run with a child per point), sent by a background writer and spooled under the run folders when the server is
+/// unreachable (`runner tracking sync` replays). The runs' results are already safe in their folders, so a failure here is a
 /// warning that names what failed and how to redo it (`runner report`), never a failed run.
 /// </summary>
 internal static class RunOutputs
@@ -30,6 +33,29 @@ internal static class RunOutputs
         }
         var shown = experiment.Points.Count > 1 ? Path.Combine(sweep, SweepReport.FileName) : Path.Combine(runs[0], RunReport.FileName);
         if (File.Exists(shown)) context.Out.WriteLine($"  report: {Relative(context, shown)}");
+        Track(context, experiment, runs, sweep);
+    }
+
+    /// <summary>How long `runner run` waits for the tracker at the end before spooling what is left.</summary>
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(60);
+
+    private static void Track(CliContext context, LoadedExperiment experiment, List<string> runs, string sweep)
+    {
+        var spec = experiment.Points[0].Spec;
+        var tracking = RunTracking.Create(spec.Tracking, spec.Tracking.Mlflow?.Experiment ?? experiment.Name, context.WorkingDirectory, context.GetEnvironment);
+        if (tracking is null) return;
+        try
+        {
+            var parent = experiment.Points.Count > 1
+                ? tracking.StartSweep(Path.GetFileName(sweep), new Dictionary<string, string> { ["runner.experiment"] = experiment.Name })
+                : null;
+            foreach (var run in runs) tracking.Log(run, "FINISHED", parent);
+            context.Out.WriteLine("  " + tracking.FlushAsync(FlushTimeout, context.Cancellation).GetAwaiter().GetResult());
+        }
+        finally
+        {
+            tracking.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static void Try(CliContext context, string what, Action action)
