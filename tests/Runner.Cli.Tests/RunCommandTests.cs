@@ -105,6 +105,57 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_failed_point_gets_a_run_folder_and_an_mlflow_run_that_ended_FAILED()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        _cli.Train.FailWith = new Core.RunnerException("the dictionary exploded");
+        Assert.Equal(1, _cli.Run("run", "demo.yaml", "--keep-going"));
+        Assert.Contains("demo: 0 of 2 runs succeeded", _cli.Out);
+        Assert.Matches(@"status\s+failed\s+failed", _cli.Out);
+
+        // The folder: the completed stage with its metrics, then the failed one with the error (no entry linked).
+        var dir = Path.Combine(_cli.Directory, "runs", "demo", "k=4");
+        var stages = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stages.json")))!;
+        Assert.Equal("failed", (string?)stages["status"]);
+        Assert.Contains("the dictionary exploded", (string?)stages["error"]);
+        Assert.Equal(["capture", "train"], stages["stages"]!.AsArray().Select(s => (string?)s!["name"]));
+        Assert.Equal("failed", (string?)stages["stages"]![1]!["status"]);
+        Assert.Equal("the dictionary exploded", (string?)stages["stages"]![1]!["error"]);
+        Assert.Contains("\"capture.value\"", File.ReadAllText(Path.Combine(dir, "metrics.json")));
+        Assert.DoesNotContain("train.value", File.ReadAllText(Path.Combine(dir, "metrics.json")));
+        Assert.True(Directory.Exists(Path.Combine(dir, "stages", "capture")));
+        Assert.False(Directory.Exists(Path.Combine(dir, "stages", "train")));
+        Assert.False(Directory.Exists(Path.Combine(dir, "sae")));
+        Assert.True(File.Exists(Path.Combine(dir, "report.html")));
+        var record = Runner.Pipeline.Runs.RunFolder.Read(dir);
+        Assert.True(record.Failed);
+        Assert.Equal(Runner.Pipeline.Runs.StageStatus.Failed, record.Stages[^1].Status);
+
+        Assert.Equal(0, _cli.Run("ls"));
+        Assert.Matches(@"demo\s+k=4\s+\S+ \S+\s+1 computed, 0 cached; FAILED at train\s+1\s+runs/demo/k=4", _cli.Out);
+        Assert.Equal(0, _cli.Run("show", dir));
+        Assert.Contains("status       failed: stage train failed", _cli.Out);
+        Assert.Matches(@"train\s+failed", _cli.Out);
+
+        // MLflow: a child per point ended FAILED (4) with an end time and the error as a tag; the parent ended FAILED too.
+        var experiment = Assert.Single(Directory.GetDirectories(Path.Combine(_cli.Directory, "mlruns")), d => Path.GetFileName(d) is not ("0" or ".trash"));
+        var runs = Directory.GetDirectories(experiment).Select(r => (Dir: r, Meta: Runner.Pipeline.Tracking.MlflowFileStore.ReadYaml(Path.Combine(r, "meta.yaml"))!)).ToList();
+        Assert.Equal(3, runs.Count);
+        Assert.All(runs, r => Assert.Equal("4", r.Meta["status"]));
+        Assert.All(runs, r => Assert.Matches("^[0-9]+$", r.Meta["end_time"]));
+        var child = runs.Single(r => File.Exists(Path.Combine(r.Dir, "tags", "mlflow.runName")) && File.ReadAllText(Path.Combine(r.Dir, "tags", "mlflow.runName")) == "k=4");
+        Assert.Contains("the dictionary exploded", File.ReadAllText(Path.Combine(child.Dir, "tags", "runner.error")));
+        Assert.Equal("failed", File.ReadAllText(Path.Combine(child.Dir, "tags", "runner.stage.train.status")));
+        Assert.True(File.Exists(Path.Combine(child.Dir, "metrics", "capture.value")));
+
+        // A rerun that succeeds replaces the failed folder whole.
+        _cli.Train.FailWith = null;
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.False(Runner.Pipeline.Runs.RunFolder.Read(dir).Failed);
+        Assert.DoesNotContain("error", File.ReadAllText(Path.Combine(dir, "stages.json")));
+    }
+
+    [Fact]
     public void A_stage_that_fails_with_an_unexpected_exception_shows_its_stack_trace()
     {
         _cli.Write("demo.yaml", Sweep);

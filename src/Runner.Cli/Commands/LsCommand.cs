@@ -12,7 +12,7 @@ public static class LsCommand
     public static Command Create(CliContext context)
     {
         var runsDir = new Option<string?>("--runs-dir") { Description = "The runs root (default: runs)." };
-        var command = new Command("ls", "List runs: experiment, run, when, stages computed and cached.") { runsDir };
+        var command = new Command("ls", "List runs: experiment, run, when, stages computed and cached (and the stage a failed run failed at).") { runsDir };
         command.SetAction(r =>
         {
             var root = RunFolder.ResolveRoot(r.GetValue(runsDir), context.WorkingDirectory);
@@ -23,8 +23,10 @@ public static class LsCommand
                 try { record = RunFolder.Read(dir); }
                 catch (Core.RunnerException e) { context.Error.WriteLine($"warning: {e.Message}"); continue; }
                 var computed = record.Stages.Count(s => s.Status == StageStatus.Computed);
+                var cached = record.Stages.Count(s => s.Status == StageStatus.Cached);
+                var failed = record.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed);
                 rows.Add([record.Experiment, record.RunName, record.Finished.ToLocalTime().ToString("yyyy-MM-dd HH:mm"),
-                    $"{computed} computed, {record.Stages.Count - computed} cached", record.Metrics.Count.ToString(), Path.GetRelativePath(context.WorkingDirectory, dir)]);
+                    $"{computed} computed, {cached} cached" + (record.Failed ? $"; FAILED at {failed?.Name ?? "a stage"}" : ""), record.Metrics.Count.ToString(), Path.GetRelativePath(context.WorkingDirectory, dir)]);
             }
             if (rows.Count == 0)
             {

@@ -8,9 +8,9 @@ using Runner.Pipeline.Tracking;
 namespace Runner.Cli.Commands;
 
 /// <summary>
-/// What `runner run` derives from finished run folders once every point has run: each run's Parquet tables and HTML
-/// report and, for a sweep, the sweep table and report; then MLflow tracking of every run folder (a sweep is a parent
-/// run with a child per point), sent by a background writer and spooled under the run folders when the server is
+/// What `runner run` derives from the run folders once every point has run (a failed point's folder included): each
+/// run's Parquet tables and HTML report and, for a sweep, the sweep table and report; then MLflow tracking of every run
+/// folder, FINISHED or FAILED (a sweep is a parent run with a child per point), sent by a background writer and spooled under the run folders when the server is
 /// unreachable (`runner tracking sync` replays). The runs' results are already safe in their folders, so a failure here is a
 /// warning that names what failed and how to redo it (`runner report`), never a failed run.
 /// </summary>
@@ -18,7 +18,8 @@ internal static class RunOutputs
 {
     public static void Write(CliContext context, LoadedExperiment experiment, ExecutionReport report)
     {
-        var runs = report.Points.Where(p => p.RunDirectory is not null).Select(p => p.RunDirectory!).ToList();
+        var points = report.Points.Where(p => p.RunDirectory is not null).ToList();
+        var runs = points.Select(p => p.RunDirectory!).ToList();
         if (runs.Count == 0) return;
         foreach (var run in runs)
         {
@@ -33,13 +34,13 @@ internal static class RunOutputs
         }
         var shown = experiment.Points.Count > 1 ? Path.Combine(sweep, SweepReport.FileName) : Path.Combine(runs[0], RunReport.FileName);
         if (File.Exists(shown)) context.Out.WriteLine($"  report: {Relative(context, shown)}");
-        Track(context, experiment, runs, sweep);
+        Track(context, experiment, points, sweep);
     }
 
     /// <summary>How long `runner run` waits for the tracker at the end before spooling what is left.</summary>
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(60);
 
-    private static void Track(CliContext context, LoadedExperiment experiment, List<string> runs, string sweep)
+    private static void Track(CliContext context, LoadedExperiment experiment, List<PointReport> points, string sweep)
     {
         var spec = experiment.Points[0].Spec;
         var tracking = RunTracking.Create(spec.Tracking, spec.Tracking.Mlflow?.Experiment ?? experiment.Name, context.WorkingDirectory, context.GetEnvironment);
@@ -49,7 +50,9 @@ internal static class RunOutputs
             var parent = experiment.Points.Count > 1
                 ? tracking.StartSweep(Path.GetFileName(sweep), new Dictionary<string, string> { ["runner.experiment"] = experiment.Name })
                 : null;
-            foreach (var run in runs) tracking.Log(run, "FINISHED", parent);
+            // A failed point's folder records the failure (stages.json "error" becomes the tag runner.error);
+            // the sweep parent then ends FAILED.
+            foreach (var point in points) tracking.Log(point.RunDirectory!, point.Error is null ? "FINISHED" : "FAILED", parent);
             context.Out.WriteLine("  " + tracking.FlushAsync(FlushTimeout, context.Cancellation).GetAwaiter().GetResult());
         }
         finally

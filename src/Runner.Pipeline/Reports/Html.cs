@@ -139,7 +139,7 @@ internal static class Html
         .steer td.text { font-size: 12.5px; min-width: 180px; } .steer tr.base td { background: #f6f8fa; }
         .steer td.setting { white-space: nowrap; font-weight: 600; } .steer td.setting small { display: block; font-weight: 400; color: var(--muted); }
         .prompt { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; background: var(--soft); padding: 2px 6px; border-radius: 4px; }
-        .ok { color: #1a7f37; } .cached { color: var(--muted); }
+        .ok { color: #1a7f37; } .cached { color: var(--muted); } .bad { color: #cf222e; }
         footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
 
         """;

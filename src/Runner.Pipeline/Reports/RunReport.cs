@@ -58,12 +58,18 @@ public static partial class RunReport
         b.Append($"<h1>{E(r.Experiment)} <small>/ {E(r.RunName)}</small></h1>\n");
         var when = r.Started == default ? "" : $" · {E(r.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC, {E((r.Finished - r.Started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s";
         b.Append($"<p class=\"meta\">point {r.Point} · spec <code title=\"{E(r.SpecHash)}\">{E(Short(r.SpecHash))}</code>{when} · <code>{E(r.Environment)}</code></p>\n");
+        if (r.Failed) b.Append($"<p class=\"meta\"><span class=\"bad\">failed</span>: {E(r.Error ?? "")}</p>\n");
         if (r.Varied.Count > 0)
             b.Append("<p class=\"meta\">").Append(string.Join(" · ", r.Varied.Select(v => $"<code>{E(v.Key)} = {E(ReportData.Text(v.Value))}</code>"))).Append("</p>\n");
         Table(b, ["stage", "status", "seconds", "key"], r.Stages.Select(s => new[]
         {
             E(s.Name),
-            s.Status == StageStatus.Computed ? "<span class=\"ok\">computed</span>" : "<span class=\"cached\">cached</span>",
+            s.Status switch
+            {
+                StageStatus.Computed => "<span class=\"ok\">computed</span>",
+                StageStatus.Cached => "<span class=\"cached\">cached</span>",
+                _ => $"<span class=\"bad\" title=\"{E(s.Error ?? "")}\">failed</span>",
+            },
             $"<span class=\"mono\">{E(s.Seconds.ToString("F1", CultureInfo.InvariantCulture))}</span>",
             $"<code title=\"{E(s.Key)}\">{E(Short(s.Key))}</code>",
         }), "stages");

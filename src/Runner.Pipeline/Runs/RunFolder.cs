@@ -13,7 +13,9 @@ namespace Runner.Pipeline.Runs;
 /// run and each stage: key, computed or cached, seconds, cache entry) and <c>stages/&lt;stage&gt;</c>
 /// (a symbolic link to the stage's cache entry, or a copy where links are not possible). A folder is
 /// assembled under a dot-named temp folder next to it and renamed into place, so a run folder is
-/// either complete or absent; a rerun replaces it whole.
+/// either complete or absent; a rerun replaces it whole. A failed run gets a folder too: <c>stages.json</c>
+/// has <c>"status": "failed"</c> and the <c>"error"</c>, its stages are the completed ones plus the failed one
+/// (<c>"status": "failed"</c>, <c>"error"</c>, no entry); a folder without <c>"status"</c> is a finished run.
 /// </summary>
 public static class RunFolder
 {
@@ -59,8 +61,9 @@ public static class RunFolder
             File.WriteAllText(Path.Combine(temp, MetricsFile), MetricsJson(record.Metrics).ToJsonString(Indented) + "\n");
             File.WriteAllText(Path.Combine(temp, StagesFile), StagesJson(record).ToJsonString(Indented) + "\n");
             var links = Directory.CreateDirectory(Path.Combine(temp, StagesFolder)).FullName;
-            foreach (var stage in record.Stages) LinkOrCopy(stage.Entry, Path.Combine(links, stage.Name));
-            foreach (var stage in record.Stages)
+            var completed = record.Stages.Where(s => s.Status != StageStatus.Failed && s.Entry.Length > 0).ToList();
+            foreach (var stage in completed) LinkOrCopy(stage.Entry, Path.Combine(links, stage.Name));
+            foreach (var stage in completed)
                 foreach (var (name, inside) in stage.Links)
                 {
                     var source = Path.Combine(stage.Entry, inside);
@@ -95,6 +98,12 @@ public static class RunFolder
                 Varied = (stages["varied"] as JsonObject)?.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())).ToList() ?? [],
                 Started = ParseTime((string?)stages["started"]),
                 Finished = ParseTime((string?)stages["finished"]),
+                Error = (string?)stages["status"] switch
+                {
+                    null or "finished" => null,
+                    "failed" => (string?)stages["error"] ?? "",
+                    var other => throw new FormatException($"unknown run status '{other}'"),
+                },
                 Stages = (stages["stages"] as JsonArray ?? throw new FormatException("no stages")).Select(n =>
                 {
                     var s = n as JsonObject ?? throw new FormatException("a stage is not an object");
@@ -107,10 +116,12 @@ public static class RunFolder
                         {
                             "computed" => StageStatus.Computed,
                             "cached" => StageStatus.Cached,
+                            "failed" => StageStatus.Failed,
                             var other => throw new FormatException($"unknown status '{other}'"),
                         },
                         Seconds = (double?)s["seconds"] ?? 0,
                         Entry = (string?)s["entry"] ?? "",
+                        Error = (string?)s["error"],
                         Metrics = flat.Where(p => p.Key.StartsWith(name + ".", StringComparison.Ordinal))
                             .ToDictionary(p => p.Key[(name.Length + 1)..], p => p.Value, StringComparer.Ordinal),
                     };
@@ -164,16 +175,18 @@ public static class RunFolder
         var stages = new JsonArray();
         foreach (var s in record.Stages)
         {
-            stages.Add(new JsonObject
+            var stage = new JsonObject
             {
                 ["name"] = s.Name,
                 ["key"] = s.Key,
-                ["status"] = s.Status == StageStatus.Computed ? "computed" : "cached",
+                ["status"] = StatusText(s.Status),
                 ["seconds"] = Math.Round(s.Seconds, 3),
                 ["entry"] = s.Entry,
-            });
+            };
+            if (s.Error is not null) stage["error"] = s.Error;
+            stages.Add(stage);
         }
-        return new JsonObject
+        var run = new JsonObject
         {
             ["experiment"] = record.Experiment,
             ["run_name"] = record.RunName,
@@ -183,9 +196,20 @@ public static class RunFolder
             ["varied"] = varied,
             ["started"] = record.Started.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             ["finished"] = record.Finished.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-            ["stages"] = stages,
+            ["status"] = record.Failed ? "failed" : "finished",
         };
+        if (record.Error is not null) run["error"] = record.Error;
+        run["stages"] = stages;
+        return run;
     }
+
+    /// <summary>A stage status as <c>stages.json</c> writes it: computed, cached or failed.</summary>
+    public static string StatusText(StageStatus status) => status switch
+    {
+        StageStatus.Computed => "computed",
+        StageStatus.Cached => "cached",
+        _ => "failed",
+    };
 
     private static void LinkOrCopy(string entry, string link)
     {

@@ -29,7 +29,16 @@ public sealed record RunRecord
     /// <summary>When the point finished (UTC).</summary>
     public DateTimeOffset Finished { get; init; }
 
-    /// <summary>Every stage in execution order.</summary>
+    /// <summary>
+    /// Why the run failed (the failed stage's error), else null. A failed run's folder holds the stages that
+    /// completed and the failed one (<see cref="StageStatus.Failed"/>); older folders without it are successful.
+    /// </summary>
+    public string? Error { get; init; }
+
+    /// <summary>True when a stage failed (<see cref="Error"/> is set).</summary>
+    public bool Failed => Error is not null;
+
+    /// <summary>Every stage in execution order (for a failed run: the completed ones, then the failed one).</summary>
     public required IReadOnlyList<RunStage> Stages { get; init; }
 
     /// <summary>Every final metric, prefixed by its stage (<c>train.mse</c>).</summary>

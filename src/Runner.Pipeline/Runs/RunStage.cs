@@ -15,11 +15,14 @@ public sealed record RunStage
     /// <summary>Wall-clock seconds this run spent on the stage (waiting for a lock included).</summary>
     public required double Seconds { get; init; }
 
-    /// <summary>The cache entry folder (absolute) the run's <c>stages/&lt;name&gt;</c> link points to.</summary>
+    /// <summary>The cache entry folder (absolute) the run's <c>stages/&lt;name&gt;</c> link points to; empty for a failed stage.</summary>
     public required string Entry { get; init; }
 
     /// <summary>Outputs linked at the top of the run folder: name -> path inside <see cref="Entry"/> (not persisted).</summary>
     public IReadOnlyDictionary<string, string> Links { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Why the stage failed (<see cref="StageStatus.Failed"/>), else null.</summary>
+    public string? Error { get; init; }
 
     /// <summary>The stage's metrics, unprefixed.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();

@@ -88,6 +88,7 @@ public sealed partial class PipelineExecutor
         var started = DateTimeOffset.UtcNow;
         var done = new Dictionary<string, Resolution>(StringComparer.Ordinal);
         var stages = new List<RunStage>();
+        (string Stage, string Key, Stopwatch Clock)? current = null;
         try
         {
             foreach (var stage in _graph.Stages)
@@ -99,6 +100,7 @@ public sealed partial class PipelineExecutor
                 var key = StageKey.Compute(stage.Name, stage.Version, SpecSlices.Without(slice, stage.ExcludedFields),
                     inputs.ToDictionary(p => p.Key, p => p.Value.Entry.Key), _options.EnvironmentFingerprint);
                 var clock = Stopwatch.StartNew();
+                current = (stage.Name, key, clock);
                 var mine = new Lazy<Task<Resolution>>(() => Task.Run(() => ResolveAsync(point, stage, key, slice, inputs, forced.Contains(stage.Name), ct), ct));
                 var lazy = shared.GetOrAdd($"{stage.Name}/{key}", mine);
                 var resolution = await lazy.Value.ConfigureAwait(false);
@@ -116,27 +118,45 @@ public sealed partial class PipelineExecutor
         }
         catch (StageFailedException e)
         {
-            Emit(new PointFinished { PointIndex = point.Index, RunName = point.RunName, Error = e });
-            return new PointReport { Point = point, Error = e };
+            // A failed point gets a run folder too (written atomically like any other): the stages that
+            // completed, the failed one with its error, and their metrics, so it can be listed and tracked.
+            var error = e.InnerException?.Message ?? e.Message;
+            if (current is { } failed && (stages.Count == 0 || stages[^1].Name != failed.Stage))
+                stages.Add(new RunStage { Name = failed.Stage, Key = failed.Key, Status = StageStatus.Failed, Seconds = failed.Clock.Elapsed.TotalSeconds, Entry = "", Error = error });
+            var failedRecord = Record(point, started, stages) with { Error = e.Message };
+            string? failedDirectory = null;
+            try
+            {
+                failedDirectory = RunFolder.Write(_options.RunsDirectory, failedRecord, ResolvedYaml(point));
+            }
+            catch (Exception io) when (io is IOException or UnauthorizedAccessException)
+            {
+                Emit(new PipelineMessage { Level = MessageLevel.Warning, Text = $"the run folder of the failed point was not written: {io.Message}", PointIndex = point.Index, RunName = point.RunName });
+            }
+            Emit(new PointFinished { PointIndex = point.Index, RunName = point.RunName, Error = e, RunDirectory = failedDirectory });
+            return new PointReport { Point = point, Error = e, Record = failedDirectory is null ? null : failedRecord, RunDirectory = failedDirectory };
         }
 
-        var record = new RunRecord
-        {
-            Experiment = point.Experiment,
-            RunName = point.RunName,
-            Point = point.Index,
-            SpecHash = point.SpecHash,
-            Environment = _options.EnvironmentFingerprint,
-            Varied = point.Varied,
-            Started = started,
-            Finished = DateTimeOffset.UtcNow,
-            Stages = stages,
-        };
-        var yaml = _options.ResolvedYaml?.Invoke(point) ?? point.Json.ToJsonString(Indented) + "\n";
-        var directory = RunFolder.Write(_options.RunsDirectory, record, yaml);
+        var record = Record(point, started, stages);
+        var directory = RunFolder.Write(_options.RunsDirectory, record, ResolvedYaml(point));
         Emit(new PointFinished { PointIndex = point.Index, RunName = point.RunName, RunDirectory = directory });
         return new PointReport { Point = point, Record = record, RunDirectory = directory };
     }
+
+    private RunRecord Record(ResolvedPoint point, DateTimeOffset started, List<RunStage> stages) => new()
+    {
+        Experiment = point.Experiment,
+        RunName = point.RunName,
+        Point = point.Index,
+        SpecHash = point.SpecHash,
+        Environment = _options.EnvironmentFingerprint,
+        Varied = point.Varied,
+        Started = started,
+        Finished = DateTimeOffset.UtcNow,
+        Stages = stages,
+    };
+
+    private string ResolvedYaml(ResolvedPoint point) => _options.ResolvedYaml?.Invoke(point) ?? point.Json.ToJsonString(Indented) + "\n";
 
     /// <summary>Gets one stage's entry for a point: a verified hit, or a computation under the key's lock.</summary>
     private async Task<Resolution> ResolveAsync(ResolvedPoint point, IStage stage, string key, JsonNode? slice,

@@ -9,10 +9,10 @@ public sealed record PointReport
     /// <summary>The point.</summary>
     public required ResolvedPoint Point { get; init; }
 
-    /// <summary>What its run folder records, when it succeeded.</summary>
+    /// <summary>What its run folder records (for a failed point: the completed stages and the failed one), when one was written.</summary>
     public RunRecord? Record { get; init; }
 
-    /// <summary>Its run folder, when it succeeded.</summary>
+    /// <summary>Its run folder: always when it succeeded; when it failed, unless writing the folder failed too.</summary>
     public string? RunDirectory { get; init; }
 
     /// <summary>The failure, when a stage failed.</summary>

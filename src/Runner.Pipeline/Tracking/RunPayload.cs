@@ -77,6 +77,7 @@ public sealed record RunPayload
         if (stagesJson?["point"] is JsonValue point) tags.Add(new("runner.point", point.ToJsonString()));
         if ((string?)stagesJson?["environment"] is { Length: > 0 } environment) tags.Add(new("runner.environment", environment));
         tags.Add(new("runner.run_folder", runDirectory));
+        if ((string?)stagesJson?["error"] is { } error) tags.Add(new("runner.error", error));
         var stages = (stagesJson?["stages"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         foreach (var s in stages)
         {

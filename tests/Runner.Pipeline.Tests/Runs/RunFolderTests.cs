@@ -101,6 +101,54 @@ public sealed class RunFolderTests : IDisposable
     }
 
     [Fact]
+    public void A_failed_run_round_trips_and_links_only_its_completed_stages()
+    {
+        var entry = _fx["entry"];
+        Directory.CreateDirectory(entry);
+        var record = new RunRecord
+        {
+            Experiment = "exp",
+            RunName = "k=4",
+            Point = 0,
+            SpecHash = new string('f', 64),
+            Error = "stage train failed (point 0, k=4): boom",
+            Stages =
+            [
+                new RunStage { Name = "data", Key = new string('a', 64), Status = StageStatus.Cached, Seconds = 0, Entry = entry, Metrics = new Dictionary<string, double> { ["n"] = 3 } },
+                new RunStage { Name = "train", Key = new string('b', 64), Status = StageStatus.Failed, Seconds = 2, Entry = "", Error = "boom" },
+            ],
+        };
+        var dir = RunFolder.Write(_fx.RunsRoot, record, "name: exp\n");
+        var stages = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stages.json")))!;
+        Assert.Equal(("failed", "stage train failed (point 0, k=4): boom"), ((string?)stages["status"], (string?)stages["error"]));
+        Assert.Equal(["cached", "failed"], stages["stages"]!.AsArray().Select(s => (string?)s!["status"]));
+        Assert.Equal(["data"], Directory.EnumerateFileSystemEntries(Path.Combine(dir, "stages")).Select(Path.GetFileName));
+
+        var read = RunFolder.Read(dir);
+        Assert.True(read.Failed);
+        Assert.Equal(record.Error, read.Error);
+        Assert.Equal(record.Stages.Select(s => (s.Name, s.Status, s.Error)), read.Stages.Select(s => (s.Name, s.Status, s.Error)));
+        Assert.Equal(["data.n"], read.Metrics.Keys);
+    }
+
+    [Fact]
+    public void A_stages_json_without_the_run_status_reads_as_a_finished_run()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_fx.RunsRoot, "exp", "old")).FullName;
+        File.WriteAllText(Path.Combine(dir, "metrics.json"), "{\"train.mse\": 0.5}");
+        File.WriteAllText(Path.Combine(dir, "stages.json"), """
+            {"experiment": "exp", "run_name": "old", "point": 0, "spec_hash": "ab", "environment": "env", "varied": {},
+             "started": "2025-01-01T00:00:00.0000000Z", "finished": "2025-01-01T00:01:00.0000000Z",
+             "stages": [{"name": "train", "key": "k1", "status": "computed", "seconds": 1.5, "entry": "/nowhere"}]}
+            """);
+        var read = RunFolder.Read(dir);
+        Assert.False(read.Failed);
+        Assert.Null(read.Error);
+        Assert.Equal([("train", StageStatus.Computed, (string?)null)], read.Stages.Select(s => (s.Name, s.Status, s.Error)));
+        Assert.Equal(0.5, read.Metrics["train.mse"]);
+    }
+
+    [Fact]
     public void Reading_a_folder_that_is_not_a_run_is_a_usage_error()
     {
         var e = Assert.Throws<RunnerException>(() => RunFolder.Read(_fx.RunsRoot));

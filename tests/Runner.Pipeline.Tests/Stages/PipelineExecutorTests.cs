@@ -243,7 +243,19 @@ public sealed class PipelineExecutorTests : IDisposable
         Assert.Empty(_fx.Entries("train"));
         Assert.Empty(_fx.Entries("evaluate"));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_fx.CacheRoot, ".tmp")));
-        Assert.False(Directory.Exists(Path.Combine(_fx.RunsRoot, "exp")));
+
+        // The failed point's run folder records the failure: the completed stage, then the failed one (no entry).
+        Assert.Equal(["k=4"], Directory.EnumerateFileSystemEntries(Path.Combine(_fx.RunsRoot, "exp")).Select(Path.GetFileName)); // no temp folders
+        var dir = report.Points[0].RunDirectory!;
+        Assert.Equal(Path.Combine(_fx.RunsRoot, "exp", "k=4"), dir);
+        var record = RunFolder.Read(dir);
+        Assert.Equal(error.Message, record.Error);
+        Assert.Equal([("data", StageStatus.Computed, (string?)null), ("train", StageStatus.Failed, "shard 3 is empty")],
+            record.Stages.Select(s => (s.Name, s.Status, s.Error)));
+        Assert.Equal(report.Points[0].Record!.Stages[1].Key, record.Stages[1].Key);
+        Assert.Equal(["data.calls", "data.chars"], record.Metrics.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["data"], Directory.EnumerateFileSystemEntries(Path.Combine(dir, "stages")).Select(Path.GetFileName));
+        Assert.Null(report.Points[1].RunDirectory);
     }
 
     [Fact]
