@@ -48,7 +48,7 @@ public static class CliApp
         }
         catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
         {
-            context.Error.WriteLine("cancelled; nothing half-written was kept. Run the same command again to resume: finished stages come from the cache.");
+            context.Error.WriteLine("cancelled; the interrupted run is recorded as killed and nothing half-written was kept in the cache. Run the same command again to resume: finished stages come from the cache.");
             return ExitCodes.Cancelled;
         }
         catch (Torch.TorchException e)

@@ -68,7 +68,14 @@ public sealed class BuiltinStagesTests : IDisposable
         using var cts = new CancellationTokenSource();
         _cli.OnErrorLine = line => { if (line.Contains("train: ") && line.Contains("% (")) cts.Cancel(); };
         Assert.Equal(130, _cli.Run(cts.Token, "run", "tiny.yaml", "--set", set));
-        Assert.False(Directory.Exists(Path.Combine(_cli.Directory, "runs")));
+        // The interrupted point is recorded as killed (nothing a later run trusts: no train entry was published)...
+        var run = Path.Combine(_cli.Directory, "runs", "tiny-synthetic", "tiny-synthetic");
+        var killed = Runner.Pipeline.Runs.RunFolder.Read(run);
+        Assert.True(killed.Killed);
+        Assert.Equal(("train", Runner.Pipeline.Runs.StageStatus.Killed), (killed.Stages[^1].Name, killed.Stages[^1].Status));
+        Assert.False(Directory.Exists(Path.Combine(run, "stages", "train")));
+        var trainEntries = Path.Combine(_cli.Directory, ".runner", "cache", "train");
+        Assert.False(Directory.Exists(trainEntries) && Directory.EnumerateFiles(trainEntries, "manifest.json", SearchOption.AllDirectories).Any());
 
         _cli.OnErrorLine = null;
         Assert.Equal(0, _cli.Run("run", "tiny.yaml", "--set", set));
@@ -76,5 +83,6 @@ public sealed class BuiltinStagesTests : IDisposable
         var manifest = Directory.GetFiles(Path.Combine(_cli.Directory, ".runner", "cache", "train"), "manifest.json", SearchOption.AllDirectories).Single();
         Assert.Contains("resumed from a checkpoint", File.ReadAllText(manifest));
         Assert.Equal(expected, File.ReadAllText(Path.Combine(_cli.Directory, "runs", "tiny-synthetic", "tiny-synthetic", "metrics.json")));
+        Assert.False(Runner.Pipeline.Runs.RunFolder.Read(run).Killed); // ...and the resumed run replaced its folder
     }
 }

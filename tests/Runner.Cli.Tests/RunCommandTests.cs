@@ -156,6 +156,59 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_point_cancelled_midway_gets_a_killed_run_folder_and_mlflow_runs_end_FINISHED_and_KILLED()
+    {
+        _cli.Write("demo.yaml", Sweep);
+        using var cts = new CancellationTokenSource();
+        long before = 0, after = 0;
+        _cli.OnErrorLine = line =>
+        {
+            if (!line.Contains("[k=8] train: 50%") || cts.IsCancellationRequested) return;
+            before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            cts.Cancel(); // Ctrl-C while the second point trains; the first has finished
+            after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        };
+        Assert.Equal(130, _cli.Run(cts.Token, "run", "demo.yaml"));
+        _cli.OnErrorLine = null;
+        Assert.Contains("cancelled", _cli.Error);
+        Assert.Matches(@"status\s+ok\s+killed", _cli.Out);
+
+        // Folders: the finished point as usual; the interrupted one killed, with its completed stage and no train entry.
+        var finished = Runner.Pipeline.Runs.RunFolder.Read(Path.Combine(_cli.Directory, "runs", "demo", "k=4"));
+        Assert.Equal("finished", finished.Status);
+        var dir = Path.Combine(_cli.Directory, "runs", "demo", "k=8");
+        var stages = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stages.json")))!;
+        Assert.Equal(("killed", "cancelled (Ctrl-C)"), ((string?)stages["status"], (string?)stages["error"]));
+        Assert.Equal([("capture", "cached"), ("train", "killed")], stages["stages"]!.AsArray().Select(s => ((string?)s!["name"], (string?)s["status"])));
+        Assert.Contains("\"capture.value\"", File.ReadAllText(Path.Combine(dir, "metrics.json")));
+        Assert.False(Directory.Exists(Path.Combine(dir, "stages", "train")));
+        Assert.Single(Directory.GetDirectories(Path.Combine(_cli.Directory, ".runner", "cache", "train"))); // k=4's only
+        Assert.Equal(0, _cli.Run("ls"));
+        Assert.Matches(@"demo\s+k=8\s+\S+ \S+\s+0 computed, 1 cached; KILLED at train", _cli.Out);
+
+        // MLflow (meta.yaml status: 3 FINISHED, 5 KILLED): k=4 FINISHED; k=8 KILLED, ended when cancelled; the parent KILLED.
+        var experiment = Assert.Single(Directory.GetDirectories(Path.Combine(_cli.Directory, "mlruns")), d => Path.GetFileName(d) is not ("0" or ".trash"));
+        string Named(string runName) => Directory.GetDirectories(experiment)
+            .Single(r => File.Exists(Path.Combine(r, "tags", "mlflow.runName")) && File.ReadAllText(Path.Combine(r, "tags", "mlflow.runName")) == runName);
+        Dictionary<string, string?> Meta(string runName) => Runner.Pipeline.Tracking.MlflowFileStore.ReadYaml(Path.Combine(Named(runName), "meta.yaml"))!;
+        Assert.Equal(3, Directory.GetDirectories(experiment).Length);
+        Assert.Equal("3", Meta("k=4")["status"]);
+        var killed = Meta("k=8");
+        Assert.Equal("5", killed["status"]);
+        Assert.InRange(long.Parse(killed["end_time"]!, System.Globalization.CultureInfo.InvariantCulture), before, after);
+        Assert.Equal("5", Meta("demo")["status"]);
+        var killedDir = Named("k=8");
+        Assert.Equal("cancelled (Ctrl-C)", File.ReadAllText(Path.Combine(killedDir, "tags", "runner.error")));
+        Assert.Equal("killed", File.ReadAllText(Path.Combine(killedDir, "tags", "runner.stage.train.status")));
+
+        // Resuming replaces the killed folder and logs its own runs, all FINISHED.
+        Assert.Equal(0, _cli.Run("run", "demo.yaml"));
+        Assert.Equal("finished", Runner.Pipeline.Runs.RunFolder.Read(dir).Status);
+        var all = Directory.GetDirectories(experiment).Select(r => Runner.Pipeline.Tracking.MlflowFileStore.ReadYaml(Path.Combine(r, "meta.yaml"))!["status"]).ToList();
+        Assert.Equal((6, 4, 2), (all.Count, all.Count(s => s == "3"), all.Count(s => s == "5")));
+    }
+
+    [Fact]
     public void A_stage_that_fails_with_an_unexpected_exception_shows_its_stack_trace()
     {
         _cli.Write("demo.yaml", Sweep);

@@ -12,7 +12,7 @@ public static class LsCommand
     public static Command Create(CliContext context)
     {
         var runsDir = new Option<string?>("--runs-dir") { Description = "The runs root (default: runs)." };
-        var command = new Command("ls", "List runs: experiment, run, when, stages computed and cached (and the stage a failed run failed at).") { runsDir };
+        var command = new Command("ls", "List runs: experiment, run, when, stages computed and cached (and the stage a failed or killed run stopped at).") { runsDir };
         command.SetAction(r =>
         {
             var root = RunFolder.ResolveRoot(r.GetValue(runsDir), context.WorkingDirectory);
@@ -24,9 +24,9 @@ public static class LsCommand
                 catch (Core.RunnerException e) { context.Error.WriteLine($"warning: {e.Message}"); continue; }
                 var computed = record.Stages.Count(s => s.Status == StageStatus.Computed);
                 var cached = record.Stages.Count(s => s.Status == StageStatus.Cached);
-                var failed = record.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed);
+                var failed = record.Stages.FirstOrDefault(s => s.Status is StageStatus.Failed or StageStatus.Killed);
                 rows.Add([record.Experiment, record.RunName, record.Finished.ToLocalTime().ToString("yyyy-MM-dd HH:mm"),
-                    $"{computed} computed, {cached} cached" + (record.Failed ? $"; FAILED at {failed?.Name ?? "a stage"}" : ""), record.Metrics.Count.ToString(), Path.GetRelativePath(context.WorkingDirectory, dir)]);
+                    $"{computed} computed, {cached} cached" + (record.Error is not null ? $"; {record.Status.ToUpperInvariant()} at {failed?.Name ?? "a stage"}" : ""), record.Metrics.Count.ToString(), Path.GetRelativePath(context.WorkingDirectory, dir)]);
             }
             if (rows.Count == 0)
             {

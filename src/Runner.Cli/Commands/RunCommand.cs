@@ -79,12 +79,28 @@ public static class RunCommand
     private static int Run(CliContext context, StageGraph graph, StageCache cache, PipelineOptions options, LoadedExperiment experiment)
     {
         ExecutionReport report;
+        PipelineCancelledException? cancelled = null;
         using (var progress = ProgressRenderer.Create(context))
         {
             var executor = new PipelineExecutor(graph, cache, options, progress);
-            report = progress.Run(ct => executor.RunAsync(experiment.Points, ct), context.Cancellation);
+            try
+            {
+                report = progress.Run(ct => executor.RunAsync(experiment.Points, ct), context.Cancellation);
+            }
+            catch (PipelineCancelledException e)
+            {
+                // Ctrl-C: the finished points have their folders, the interrupted ones a folder with status killed.
+                // Record them (tables, reports, MLflow FINISHED/KILLED), then exit 130 as before.
+                report = e.Report;
+                cancelled = e;
+            }
         }
         Summary.Write(context, experiment, report);
+        if (cancelled is not null)
+        {
+            RunOutputs.Write(context, experiment, report, cancelled.CancelledAt);
+            throw cancelled;
+        }
         SteeringSummary.Write(context, report);
         RunOutputs.Write(context, experiment, report);
         report.ThrowIfFailed();

@@ -23,7 +23,7 @@ public static class ShowCommand
             o.WriteLine($"  spec hash    {record.SpecHash}");
             o.WriteLine($"  environment  {record.Environment}");
             o.WriteLine($"  started      {record.Started.ToLocalTime():yyyy-MM-dd HH:mm:ss}, finished {record.Finished.ToLocalTime():HH:mm:ss}");
-            if (record.Failed) o.WriteLine($"  status       failed: {record.Error}");
+            if (record.Error is not null) o.WriteLine($"  status       {record.Status}: {record.Error}");
             foreach (var (key, value) in record.Varied) o.WriteLine($"  {key} = {value?.ToJsonString()}");
             o.WriteLine();
             TextTable.Write(o, ["stage", "status", "seconds", "key"],

@@ -52,6 +52,8 @@ public sealed class PlainProgressRenderer(CliContext context) : ProgressRenderer
                 return $"{Label(e)}: {m.Text}";
             case PointFinished { Error: { } error }:
                 return $"{Label(e)}: failed: {error.Message}";
+            case PointFinished { Killed: true }:
+                return $"{Label(e)}: killed (cancelled before it completed)";
             default:
                 return null;
         }

@@ -35,10 +35,10 @@ public static class Summary
             var key = metricNames.Where(m => KeyMetrics.Contains(m)).ToList();
             if (key.Count > 0) metricNames = key;
         }
-        static string Status(PointReport p) => p.Error is not null ? "failed" : p.Skipped ? "skipped" : "ok";
+        static string Status(PointReport p) => p.Error is not null ? "failed" : p.Killed ? "killed" : p.Skipped ? "skipped" : "ok";
         static string Value(PointReport p, string m) => p.Record is { } r && r.Metrics.TryGetValue(m, out var v) ? Format(v) : "";
         o.WriteLine();
-        o.WriteLine($"{experiment.Name}: {report.Points.Count(p => p.Error is null && !p.Skipped)} of {report.Points.Count} run{(report.Points.Count == 1 ? "" : "s")} succeeded");
+        o.WriteLine($"{experiment.Name}: {report.Points.Count(p => p.Error is null && !p.Skipped && !p.Killed)} of {report.Points.Count} run{(report.Points.Count == 1 ? "" : "s")} succeeded");
         if (report.Points.Count <= TransposeUpTo)
         {
             // Few runs, many metrics: one row per metric reads better than a very wide line.

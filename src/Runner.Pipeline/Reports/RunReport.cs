@@ -58,7 +58,7 @@ public static partial class RunReport
         b.Append($"<h1>{E(r.Experiment)} <small>/ {E(r.RunName)}</small></h1>\n");
         var when = r.Started == default ? "" : $" · {E(r.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC, {E((r.Finished - r.Started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture))} s";
         b.Append($"<p class=\"meta\">point {r.Point} · spec <code title=\"{E(r.SpecHash)}\">{E(Short(r.SpecHash))}</code>{when} · <code>{E(r.Environment)}</code></p>\n");
-        if (r.Failed) b.Append($"<p class=\"meta\"><span class=\"bad\">failed</span>: {E(r.Error ?? "")}</p>\n");
+        if (r.Error is not null) b.Append($"<p class=\"meta\"><span class=\"bad\">{E(r.Status)}</span>: {E(r.Error)}</p>\n");
         if (r.Varied.Count > 0)
             b.Append("<p class=\"meta\">").Append(string.Join(" · ", r.Varied.Select(v => $"<code>{E(v.Key)} = {E(ReportData.Text(v.Value))}</code>"))).Append("</p>\n");
         Table(b, ["stage", "status", "seconds", "key"], r.Stages.Select(s => new[]
@@ -68,7 +68,7 @@ public static partial class RunReport
             {
                 StageStatus.Computed => "<span class=\"ok\">computed</span>",
                 StageStatus.Cached => "<span class=\"cached\">cached</span>",
-                _ => $"<span class=\"bad\" title=\"{E(s.Error ?? "")}\">failed</span>",
+                _ => $"<span class=\"bad\" title=\"{E(s.Error ?? "")}\">{E(RunFolder.StatusText(s.Status))}</span>",
             },
             $"<span class=\"mono\">{E(s.Seconds.ToString("F1", CultureInfo.InvariantCulture))}</span>",
             $"<code title=\"{E(s.Key)}\">{E(Short(s.Key))}</code>",

@@ -65,8 +65,8 @@ public static class SweepReport
             cells.AddRange(metrics.Select(m => r.Record.Metrics.TryGetValue(m, out var x) ? $"<span class=\"mono\">{E(N(x))}</span>" : ""));
             var computed = r.Record.Stages.Count(s => s.Status == StageStatus.Computed);
             var cached = r.Record.Stages.Count(s => s.Status == StageStatus.Cached);
-            var failed = r.Record.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed);
-            cells.Add(E($"{computed} computed, {cached} cached, {(failed is null ? "" : $"{failed.Name} failed, ")}{r.Record.Stages.Sum(s => s.Seconds).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} s"));
+            var failed = r.Record.Stages.FirstOrDefault(s => s.Status is StageStatus.Failed or StageStatus.Killed);
+            cells.Add(E($"{computed} computed, {cached} cached, {(failed is null ? "" : $"{failed.Name} {RunFolder.StatusText(failed.Status)}, ")}{r.Record.Stages.Sum(s => s.Seconds).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} s"));
             return cells;
         }), "points");
         b.Append("</div>\n");

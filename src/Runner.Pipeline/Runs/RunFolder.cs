@@ -15,7 +15,8 @@ namespace Runner.Pipeline.Runs;
 /// assembled under a dot-named temp folder next to it and renamed into place, so a run folder is
 /// either complete or absent; a rerun replaces it whole. A failed run gets a folder too: <c>stages.json</c>
 /// has <c>"status": "failed"</c> and the <c>"error"</c>, its stages are the completed ones plus the failed one
-/// (<c>"status": "failed"</c>, <c>"error"</c>, no entry); a folder without <c>"status"</c> is a finished run.
+/// (<c>"status": "failed"</c>, <c>"error"</c>, no entry). A killed (cancelled) run likewise: <c>"status": "killed"</c>, the
+/// completed stages and the interrupted one (<c>"status": "killed"</c>); a folder without <c>"status"</c> is a finished run.
 /// </summary>
 public static class RunFolder
 {
@@ -61,7 +62,7 @@ public static class RunFolder
             File.WriteAllText(Path.Combine(temp, MetricsFile), MetricsJson(record.Metrics).ToJsonString(Indented) + "\n");
             File.WriteAllText(Path.Combine(temp, StagesFile), StagesJson(record).ToJsonString(Indented) + "\n");
             var links = Directory.CreateDirectory(Path.Combine(temp, StagesFolder)).FullName;
-            var completed = record.Stages.Where(s => s.Status != StageStatus.Failed && s.Entry.Length > 0).ToList();
+            var completed = record.Stages.Where(s => s.Status is not (StageStatus.Failed or StageStatus.Killed) && s.Entry.Length > 0).ToList();
             foreach (var stage in completed) LinkOrCopy(stage.Entry, Path.Combine(links, stage.Name));
             foreach (var stage in completed)
                 foreach (var (name, inside) in stage.Links)
@@ -102,8 +103,10 @@ public static class RunFolder
                 {
                     null or "finished" => null,
                     "failed" => (string?)stages["error"] ?? "",
+                    "killed" => (string?)stages["error"] ?? RunRecord.CancelledError,
                     var other => throw new FormatException($"unknown run status '{other}'"),
                 },
+                Killed = (string?)stages["status"] == "killed",
                 Stages = (stages["stages"] as JsonArray ?? throw new FormatException("no stages")).Select(n =>
                 {
                     var s = n as JsonObject ?? throw new FormatException("a stage is not an object");
@@ -117,6 +120,7 @@ public static class RunFolder
                             "computed" => StageStatus.Computed,
                             "cached" => StageStatus.Cached,
                             "failed" => StageStatus.Failed,
+                            "killed" => StageStatus.Killed,
                             var other => throw new FormatException($"unknown status '{other}'"),
                         },
                         Seconds = (double?)s["seconds"] ?? 0,
@@ -196,18 +200,19 @@ public static class RunFolder
             ["varied"] = varied,
             ["started"] = record.Started.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             ["finished"] = record.Finished.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-            ["status"] = record.Failed ? "failed" : "finished",
+            ["status"] = record.Status,
         };
         if (record.Error is not null) run["error"] = record.Error;
         run["stages"] = stages;
         return run;
     }
 
-    /// <summary>A stage status as <c>stages.json</c> writes it: computed, cached or failed.</summary>
+    /// <summary>A stage status as <c>stages.json</c> writes it: computed, cached, failed or killed.</summary>
     public static string StatusText(StageStatus status) => status switch
     {
         StageStatus.Computed => "computed",
         StageStatus.Cached => "cached",
+        StageStatus.Killed => "killed",
         _ => "failed",
     };
 

@@ -29,16 +29,27 @@ public sealed record RunRecord
     /// <summary>When the point finished (UTC).</summary>
     public DateTimeOffset Finished { get; init; }
 
+    /// <summary>The error text of a run interrupted by cancellation (<see cref="Killed"/>).</summary>
+    public const string CancelledError = "cancelled (Ctrl-C)";
+
     /// <summary>
-    /// Why the run failed (the failed stage's error), else null. A failed run's folder holds the stages that
-    /// completed and the failed one (<see cref="StageStatus.Failed"/>); older folders without it are successful.
+    /// Why the run failed (the failed stage's error) or <see cref="CancelledError"/> for a killed run, else null. A
+    /// failed run's folder holds the stages that completed and the failed one (<see cref="StageStatus.Failed"/>), a
+    /// killed run's the completed ones and the interrupted one (<see cref="StageStatus.Killed"/>); older folders
+    /// without it are successful.
     /// </summary>
     public string? Error { get; init; }
 
-    /// <summary>True when a stage failed (<see cref="Error"/> is set).</summary>
-    public bool Failed => Error is not null;
+    /// <summary>True when the run was interrupted (Ctrl-C) before its stages completed; <see cref="Error"/> is set too.</summary>
+    public bool Killed { get; init; }
 
-    /// <summary>Every stage in execution order (for a failed run: the completed ones, then the failed one).</summary>
+    /// <summary>True when a stage failed (<see cref="Error"/> is set and the run was not <see cref="Killed"/>).</summary>
+    public bool Failed => Error is not null && !Killed;
+
+    /// <summary>The run's status as <c>stages.json</c> writes it: <c>finished</c>, <c>failed</c> or <c>killed</c>.</summary>
+    public string Status => Killed ? "killed" : Failed ? "failed" : "finished";
+
+    /// <summary>Every stage in execution order (for a failed or killed run: the completed ones, then the failed or interrupted one).</summary>
     public required IReadOnlyList<RunStage> Stages { get; init; }
 
     /// <summary>Every final metric, prefixed by its stage (<c>train.mse</c>).</summary>

@@ -7,7 +7,7 @@ public sealed record ExecutionReport
     public required IReadOnlyList<PointReport> Points { get; init; }
 
     /// <summary>True when every point completed.</summary>
-    public bool Succeeded => Points.All(p => p.Error is null && !p.Skipped);
+    public bool Succeeded => Points.All(p => p.Error is null && !p.Skipped && !p.Killed);
 
     /// <summary>Throws the first stage failure (exit code 1), if any; the report shows the others.</summary>
     public void ThrowIfFailed()

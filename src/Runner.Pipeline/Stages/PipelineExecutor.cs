@@ -36,8 +36,10 @@ public sealed partial class PipelineExecutor
     /// <summary>
     /// Runs the selected points (all, or <see cref="PipelineOptions.Point"/>). Stage failures are in the
     /// report (<see cref="ExecutionReport.ThrowIfFailed"/>); cancellation throws
-    /// <see cref="OperationCanceledException"/> after every running stage has stopped, removed its
-    /// temp output and released its lock.
+    /// <see cref="PipelineCancelledException"/> (an <see cref="OperationCanceledException"/>) after every
+    /// running stage has stopped, removed its temp output and released its lock, and every interrupted point
+    /// has written a run folder with status killed; its report says which points finished, were killed or
+    /// never started.
     /// </summary>
     public async Task<ExecutionReport> RunAsync(IReadOnlyList<ResolvedPoint> points, CancellationToken cancellationToken)
     {
@@ -46,16 +48,31 @@ public sealed partial class PipelineExecutor
         var shared = new ConcurrentDictionary<string, Lazy<Task<Resolution>>>(StringComparer.Ordinal);
         var reports = new PointReport[selected.Count];
         var failed = 0;
+        var cancelled = 0;
+        var clock = new CancelClock();
+        using var registration = cancellationToken.Register(clock.Mark);
+
+        void NotStarted(int i) // cancelled before this point began: no run folder
+        {
+            reports[i] = new PointReport { Point = selected[i], Skipped = true };
+            Interlocked.Increment(ref cancelled);
+        }
 
         async Task RunOne(int i)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                NotStarted(i);
+                return;
+            }
             if (!_options.KeepGoing && Volatile.Read(ref failed) > 0)
             {
                 reports[i] = new PointReport { Point = selected[i], Skipped = true };
                 return;
             }
-            reports[i] = await RunPointAsync(selected[i], forced, shared, cancellationToken).ConfigureAwait(false);
+            reports[i] = await RunPointAsync(selected[i], forced, shared, clock, cancellationToken).ConfigureAwait(false);
             if (reports[i].Error is not null) Interlocked.Increment(ref failed);
+            if (reports[i].Killed) Interlocked.Increment(ref cancelled);
         }
 
         if (_options.MaxParallelPoints <= 1)
@@ -67,7 +84,15 @@ public sealed partial class PipelineExecutor
             using var gate = new SemaphoreSlim(_options.MaxParallelPoints);
             await Task.WhenAll(Enumerable.Range(0, selected.Count).Select(async i =>
             {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    NotStarted(i);
+                    return;
+                }
                 try
                 {
                     await RunOne(i).ConfigureAwait(false);
@@ -78,11 +103,13 @@ public sealed partial class PipelineExecutor
                 }
             })).ConfigureAwait(false);
         }
-        return new ExecutionReport { Points = reports };
+        var report = new ExecutionReport { Points = reports };
+        if (Volatile.Read(ref cancelled) > 0) throw new PipelineCancelledException(report, clock.At, cancellationToken);
+        return report;
     }
 
     private async Task<PointReport> RunPointAsync(ResolvedPoint point, IReadOnlySet<string> forced,
-        ConcurrentDictionary<string, Lazy<Task<Resolution>>> shared, CancellationToken ct)
+        ConcurrentDictionary<string, Lazy<Task<Resolution>>> shared, CancelClock cancelClock, CancellationToken ct)
     {
         Emit(new PointStarted { PointIndex = point.Index, RunName = point.RunName });
         var started = DateTimeOffset.UtcNow;
@@ -120,21 +147,35 @@ public sealed partial class PipelineExecutor
         {
             // A failed point gets a run folder too (written atomically like any other): the stages that
             // completed, the failed one with its error, and their metrics, so it can be listed and tracked.
-            var error = e.InnerException?.Message ?? e.Message;
-            if (current is { } failed && (stages.Count == 0 || stages[^1].Name != failed.Stage))
-                stages.Add(new RunStage { Name = failed.Stage, Key = failed.Key, Status = StageStatus.Failed, Seconds = failed.Clock.Elapsed.TotalSeconds, Entry = "", Error = error });
-            var failedRecord = Record(point, started, stages) with { Error = e.Message };
-            string? failedDirectory = null;
+            return Ended(StageStatus.Failed, e.InnerException?.Message ?? e.Message, e, null);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Cancelled (Ctrl-C) like a failure: the completed stages, the interrupted one marked killed, ending
+            // when cancellation was requested. The interrupted stage left no cache entry, so a rerun resumes.
+            var at = cancelClock.At;
+            return Ended(StageStatus.Killed, RunRecord.CancelledError, null, at < started ? started : at);
+        }
+
+        // The run folder of a point that did not complete: the completed stages, then the one that failed or was
+        // interrupted (no entry), with the error; Killed when there is no failure.
+        PointReport Ended(StageStatus status, string stageError, StageFailedException? failure, DateTimeOffset? finished)
+        {
+            if (current is { } last && (stages.Count == 0 || stages[^1].Name != last.Stage))
+                stages.Add(new RunStage { Name = last.Stage, Key = last.Key, Status = status, Seconds = last.Clock.Elapsed.TotalSeconds, Entry = "", Error = stageError });
+            var record = Record(point, started, stages) with { Error = failure?.Message ?? RunRecord.CancelledError, Killed = failure is null };
+            if (finished is { } end) record = record with { Finished = end };
+            string? directory = null;
             try
             {
-                failedDirectory = RunFolder.Write(_options.RunsDirectory, failedRecord, ResolvedYaml(point));
+                directory = RunFolder.Write(_options.RunsDirectory, record, ResolvedYaml(point));
             }
             catch (Exception io) when (io is IOException or UnauthorizedAccessException)
             {
-                Emit(new PipelineMessage { Level = MessageLevel.Warning, Text = $"the run folder of the failed point was not written: {io.Message}", PointIndex = point.Index, RunName = point.RunName });
+                Emit(new PipelineMessage { Level = MessageLevel.Warning, Text = $"the run folder of the {record.Status} point was not written: {io.Message}", PointIndex = point.Index, RunName = point.RunName });
             }
-            Emit(new PointFinished { PointIndex = point.Index, RunName = point.RunName, Error = e, RunDirectory = failedDirectory });
-            return new PointReport { Point = point, Error = e, Record = failedDirectory is null ? null : failedRecord, RunDirectory = failedDirectory };
+            Emit(new PointFinished { PointIndex = point.Index, RunName = point.RunName, Error = failure, Killed = record.Killed, RunDirectory = directory });
+            return new PointReport { Point = point, Error = failure, Killed = record.Killed, Record = directory is null ? null : record, RunDirectory = directory };
         }
 
         var record = Record(point, started, stages);
@@ -244,6 +285,16 @@ public sealed partial class PipelineExecutor
         _options.NoCache ? _graph.Stages.Select(s => s.Name).ToHashSet(StringComparer.Ordinal) : _graph.WithDownstream(_options.Force);
 
     private void Emit(PipelineEvent e) => _events?.Report(e);
+
+    /// <summary>When cancellation was first requested (UTC), or now if it has not been.</summary>
+    private sealed class CancelClock
+    {
+        private long _ticks;
+
+        public void Mark() => Interlocked.CompareExchange(ref _ticks, DateTimeOffset.UtcNow.UtcTicks, 0);
+
+        public DateTimeOffset At => Interlocked.Read(ref _ticks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : DateTimeOffset.UtcNow;
+    }
 
     /// <summary>A stage's entry as one point obtained it.</summary>
     private sealed record Resolution(CacheEntry Entry, StageStatus Status);

@@ -85,6 +85,17 @@ public sealed partial class RunTracking : IAsyncDisposable
     }
 
     /// <summary>
+    /// Marks a sweep started by <see cref="StartSweep"/> as interrupted (Ctrl-C): it ends KILLED unless a point failed,
+    /// even when every point it logged finished (the run was cancelled before its other points started), with
+    /// <paramref name="cancelledAt"/> as its end time.
+    /// </summary>
+    public void MarkSweepKilled(string sweepId, DateTimeOffset cancelledAt)
+    {
+        lock (_gate)
+            if (_sweeps.TryGetValue(sweepId, out var sweep)) sweep.KilledAt = cancelledAt.ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>
     /// Queues one finished run folder: writes its spool at once (so nothing is lost if the process
     /// dies), then the background writer sends params (the flattened <c>resolved.yaml</c>), tags,
     /// metrics (curves from <c>stages/*/curves.json</c> and <c>metrics.json</c>), artifacts
@@ -226,8 +237,8 @@ public sealed partial class RunTracking : IAsyncDisposable
         foreach (var (token, sweep) in ending)
         {
             sweep.EndQueued = true;
-            var status = sweep.Children.Contains("FAILED") ? "FAILED" : sweep.Children.Contains("KILLED") ? "KILLED" : "FINISHED";
-            Enqueue(new WorkItem(WorkKind.Sweep, SpoolFile.SweepPath(sweep.Folder!, token), (status, Now())));
+            var status = sweep.Children.Contains("FAILED") ? "FAILED" : sweep.KilledAt is not null || sweep.Children.Contains("KILLED") ? "KILLED" : "FINISHED";
+            Enqueue(new WorkItem(WorkKind.Sweep, SpoolFile.SweepPath(sweep.Folder!, token), (status, Math.Max(sweep.Started, sweep.KilledAt ?? Now()))));
         }
     }
 
@@ -397,5 +408,7 @@ public sealed partial class RunTracking : IAsyncDisposable
         public List<string> Children { get; } = [];
 
         public bool EndQueued { get; set; }
+
+        public long? KilledAt { get; set; }
     }
 }

@@ -208,13 +208,20 @@ public sealed class PipelineExecutorTests : IDisposable
         var run = _fx.Executor(stages).RunAsync([Points.Make()], cts.Token);
         await entered.Task.WaitAsync(TestContext.Current.CancellationToken);
         cts.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var cancelled = await Assert.ThrowsAsync<PipelineCancelledException>(() => run);
 
         Assert.Single(_fx.Entries("data"));
         Assert.Empty(_fx.Entries("train"));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_fx.CacheRoot, ".tmp")));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_fx.CacheRoot, ".locks")));
-        Assert.False(Directory.Exists(Path.Combine(_fx.RunsRoot, "exp")));
+        // The interrupted point's run folder records it as killed: the completed stage, then the interrupted one (no entry).
+        var point = Assert.Single(cancelled.Report.Points);
+        Assert.True(point.Killed);
+        var killed = RunFolder.Read(point.RunDirectory!);
+        Assert.Equal(("killed", RunRecord.CancelledError), (killed.Status, killed.Error));
+        Assert.Equal([("data", StageStatus.Computed), ("train", StageStatus.Killed)], killed.Stages.Select(s => (s.Name, s.Status)));
+        Assert.Equal(cancelled.CancelledAt.ToUnixTimeMilliseconds(), killed.Finished.ToUnixTimeMilliseconds());
+        Assert.Equal(["data"], Directory.EnumerateFileSystemEntries(Path.Combine(point.RunDirectory!, "stages")).Select(Path.GetFileName));
 
         var rerun = Chain();
         var report = await _fx.RunAsync(rerun, [Points.Make()]);
