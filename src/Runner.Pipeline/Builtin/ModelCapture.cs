@@ -109,7 +109,7 @@ internal static class ModelCapture
                 {
                     var acts = model.RunTo(ids, point).Reshape(-1, width);             // [B·T, W]
                     var flatIds = ids.Reshape(-1);
-                    var keep = specialTable.To(device).IndexSelect(0, flatIds.To(device)).LogicalNot().Cpu();
+                    var keep = specialTable.IndexSelect(0, flatIds.To(device)).LogicalNot().Cpu();
                     var rows = Tensors.Arange(flatIds.Size(0)).MaskedSelect(keep);     // [n] row indices kept
                     var take = Math.Min(rows.Size(0), need - trainRows);
                     rows = rows.Narrow(0, 0, take);

@@ -299,14 +299,8 @@ public sealed class SteerStage : IStage
     }
 }
 
-/// <summary>Derives independent seeds from one (SplitMix64's finalizer over the pair).</summary>
+/// <summary>Derives independent seeds from one: the first SplitMix64 output of the stream's own starting state.</summary>
 internal static class Seeds
 {
-    public static ulong Mix(ulong seed, ulong stream)
-    {
-        var z = seed + 0x9E3779B97F4A7C15UL * (stream + 1);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public static ulong Mix(ulong seed, ulong stream) => new SplitMix64(seed + 0x9E3779B97F4A7C15UL * stream).NextUInt64();
 }
