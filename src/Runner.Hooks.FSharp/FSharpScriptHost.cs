@@ -180,6 +180,8 @@ public sealed class FSharpScriptHost : IScriptHost
             .ToList();
         return candidates.Count switch
         {
+            // A run that only throws is generic in its result (HookContext -> 'a): instantiate it.
+            1 when candidates[0].IsGenericMethodDefinition => candidates[0].MakeGenericMethod([.. candidates[0].GetGenericArguments().Select(_ => typeof(object))]),
             1 => candidates[0],
             0 => throw new RunnerException($"{Path.GetFileName(script)} defines no 'run (ctx: HookContext)' function (it should end with: let run (ctx: HookContext) = ...)"),
             _ => throw new RunnerException($"{Path.GetFileName(script)} defines 'run (ctx: HookContext)' more than once"),

@@ -12,9 +12,12 @@ namespace Runner.Pipeline;
 /// </summary>
 public static class StageCatalog
 {
+    /// <summary>New instances of every stage, without a script host (a spec with hooks fails at its hook stage).</summary>
+    public static IReadOnlyList<IStage> Create() => Create(null);
+
     /// <summary>New instances of every stage, in no particular order (the graph orders them).</summary>
     /// <param name="scriptHost">Compiles and runs hook scripts (the CLI passes the F# host); null: a spec with hooks fails at its hook stage.</param>
-    public static IReadOnlyList<IStage> Create(IScriptHost? scriptHost = null) =>
+    public static IReadOnlyList<IStage> Create(IScriptHost? scriptHost) =>
     [
         new PretrainStage(), new CaptureStage(), new TrainStage(), new EvaluateStage(), new SteerStage(),
         new HookStage(HookWhen.AfterTrain, scriptHost), new HookStage(HookWhen.AfterEvaluate, scriptHost),

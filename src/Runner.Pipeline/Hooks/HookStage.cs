@@ -69,7 +69,8 @@ public sealed class HookStage(HookWhen when, IScriptHost? host) : IStage
             {
                 ["script"] = Path.GetFileName(s.Path),
                 ["sha256"] = File.Exists(s.Path) ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(s.Path))) : "missing",
-                ["args"] = new JsonObject(s.Args.Select(a => KeyValuePair.Create(a.Key, a.Value?.DeepClone()))),
+                // Re-parsed: values deserialized into the typed spec are not all ones CanonicalJson reads.
+                ["args"] = JsonNode.Parse(JsonSerializer.Serialize(s.Args)),
             });
         return new JsonObject { ["scripts"] = scripts };
     }
