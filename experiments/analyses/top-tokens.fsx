@@ -24,7 +24,7 @@ let run (ctx: HookContext) =
         use reader = ctx.Activations()
         sae.TopActivations(reader, perFeature, strong, ctx.CancellationToken)
     let token id = if ctx.HasModel && id >= 0 then ctx.Token id else null
-    let rows = [| for f in strong do for r, a in Seq.indexed top.[f] -> f, r, a |]
+    let rows = [| for f in strong do for r, a in Seq.indexed top.[f] -> f, r + 1, a |]
     ctx.WriteParquet("top_tokens",
         HookColumn("feature", rows |> Array.map (fun (f, _, _) -> f)),
         HookColumn("rank", rows |> Array.map (fun (_, r, _) -> r)),
