@@ -23,6 +23,7 @@ public static class CliApp
             DoctorCommand.Create(context),
             BenchCommand.Create(context),
             TrackingCommand.Create(context),
+            HookCommand.Create(context),
             ModelCommands.Tokenize(context),
             ModelCommands.Generate(context),
         };

@@ -1,3 +1,4 @@
+using Runner.Pipeline.Hooks;
 using Runner.Pipeline.Stages;
 
 namespace Runner.Cli;
@@ -13,6 +14,9 @@ public sealed record CliContext
 
     /// <summary>The stages a run may use (the catalog; tests pass test stages).</summary>
     public required Func<IReadOnlyList<IStage>> Stages { get; init; }
+
+    /// <summary>Compiles and runs F# hook scripts (<c>runner hook check</c>; the catalog's hook stages get it through <see cref="Stages"/>). Null: hooks are unavailable.</summary>
+    public Func<IScriptHost>? ScriptHost { get; init; }
 
     /// <summary>What computes, for stage keys (loads libtorch, so asked only when a run needs it).</summary>
     public required Func<string> EnvironmentFingerprint { get; init; }

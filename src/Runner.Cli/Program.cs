@@ -1,3 +1,4 @@
+using Runner.Hooks.FSharp;
 using Runner.Pipeline;
 using Runner.Torch;
 
@@ -18,11 +19,13 @@ public static class Program
             Console.Error.WriteLine("cancelling: the running stage stops at its next step (Ctrl-C again to abort at once)...");
             cts.Cancel();
         };
+        var scriptHost = new Lazy<FSharpScriptHost>(() => new FSharpScriptHost(FSharpScriptHost.DefaultCacheDirectory(Environment.GetEnvironmentVariable)));
         var context = new CliContext
         {
             Out = Console.Out,
             Error = Console.Error,
-            Stages = StageCatalog.Create,
+            Stages = () => StageCatalog.Create(scriptHost.Value),
+            ScriptHost = () => scriptHost.Value,
             EnvironmentFingerprint = () => $"libtorch={TorchRuntime.Version};shim={TorchRuntime.ShimAbiVersion}",
             Interactive = !Console.IsErrorRedirected && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
             Cancellation = cts.Token,

@@ -32,6 +32,9 @@ public sealed class CliHarness : IDisposable
     /// <summary>The stages runs use: the test stages by default, or e.g. the real catalog.</summary>
     public Func<IReadOnlyList<Runner.Pipeline.Stages.IStage>>? Stages { get; set; }
 
+    /// <summary>The F# script host (for hook stages and `runner hook check`); null: hooks are unavailable.</summary>
+    public Runner.Pipeline.Hooks.IScriptHost? ScriptHost { get; set; }
+
     /// <summary>Render progress as in a terminal (Spectre live bars) instead of plain lines.</summary>
     public bool Interactive { get; set; }
 
@@ -47,6 +50,7 @@ public sealed class CliHarness : IDisposable
             Out = o,
             Error = e,
             Stages = Stages ?? (() => [Capture, Train]),
+            ScriptHost = ScriptHost is { } host ? () => host : null,
             EnvironmentFingerprint = () => "test-environment",
             WorkingDirectory = Directory,
             GetEnvironment = name => name == "RUNNER_CACHE" ? null : Environment.GetEnvironmentVariable(name),

@@ -18,7 +18,13 @@ public sealed class GoldenGateMiniTests : IDisposable
         "--set", "device=cpu",
     ];
 
-    private readonly CliHarness _cli = new() { Stages = StageCatalog.Create };
+    private readonly CliHarness _cli = new();
+
+    public GoldenGateMiniTests()
+    {
+        _cli.ScriptHost = new Runner.Hooks.FSharp.FSharpScriptHost(Path.Combine(_cli.Directory, "hook-cache"));
+        _cli.Stages = () => StageCatalog.Create(_cli.ScriptHost);
+    }
 
     public void Dispose() => _cli.Dispose();
 
@@ -36,8 +42,10 @@ public sealed class GoldenGateMiniTests : IDisposable
     public void The_reduced_embedded_default_runs_every_stage_and_shows_the_direction_of_every_effect()
     {
         _cli.Write("golden-gate-mini.yaml", File.ReadAllText(Experiment()));
+        foreach (var script in Directory.GetFiles(Path.Combine(Path.GetDirectoryName(Experiment())!, "analyses"), "*.fsx"))
+            _cli.Write(Path.Combine("analyses", Path.GetFileName(script)), File.ReadAllText(script));
         Assert.Equal(0, _cli.Run(["run", "golden-gate-mini.yaml", .. Reduced]));
-        foreach (var stage in new[] { "pretrain", "capture", "train", "evaluate", "steer" })
+        foreach (var stage in new[] { "pretrain", "capture", "train", "evaluate", "steer", "hooks" })
             Assert.Contains($"{stage}: done", _cli.Error);
         var run = Path.Combine(_cli.Directory, "runs", "golden-gate-mini", "golden-gate-mini");
         var m = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
@@ -61,6 +69,20 @@ public sealed class GoldenGateMiniTests : IDisposable
         Assert.True(M("steer.bridge_x1.fluency") > M("steer.bridge_x10.fluency"));
 
         Assert.Contains("steering (bridge words", _cli.Out);
+
+        // The shipped analyses (experiments/analyses, run by the spec's hooks): the bridge feature's neighborhood
+        // and the strongest features' top tokens, as tables in the run (and so in MLflow) and as metrics.
+        Assert.Equal(32, M("hooks.top-tokens.features"));
+        Assert.InRange(M("hooks.top-tokens.distinct_token_fraction"), 0.1, 1);
+        var bridge = m.Select(p => p.Key).Single(k => k.StartsWith("hooks.neighborhoods.", StringComparison.Ordinal));
+        Assert.InRange(M(bridge), -1, 1);
+        foreach (var table in new[] { "neighborhoods.parquet", "top_tokens.parquet" })
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(run, "tables", table));
+            Assert.Equal("PAR1", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
+        }
+        Assert.Matches(@"neighborhoods: feature \d+ \[", _cli.Error);
+        Assert.Matches(@"top-tokens: feature \d+ \(max", _cli.Error);
 
         // The same clamp by hand: generate from the spec's cached toy model, SAE and topic matching.
         Assert.Equal(0, _cli.Run(["generate", "--model", "golden-gate-mini.yaml", .. Reduced, "--prompt", "<doc> the", "--clamp", "auto:bridge=5x", "--max-tokens", "20", "--json"]));

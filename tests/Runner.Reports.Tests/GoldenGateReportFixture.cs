@@ -18,7 +18,15 @@ public sealed class GoldenGateReportFixture : IAsyncLifetime
     ];
 
     /// <summary>The harness the run and the report command ran in.</summary>
-    public CliHarness Cli { get; } = new() { Stages = StageCatalog.Create };
+    public CliHarness Cli { get; } = WithHooks(new CliHarness());
+
+    // The spec's hooks (experiments/analyses) compile into the harness's own folder.
+    private static CliHarness WithHooks(CliHarness cli)
+    {
+        cli.ScriptHost = new Runner.Hooks.FSharp.FSharpScriptHost(Path.Combine(cli.Directory, "hook-cache"));
+        cli.Stages = () => StageCatalog.Create(cli.ScriptHost);
+        return cli;
+    }
 
     /// <summary>The run folder.</summary>
     public string RunDir => Path.Combine(Cli.Directory, "runs", "golden-gate-mini", "golden-gate-mini");
@@ -32,6 +40,8 @@ public sealed class GoldenGateReportFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Cli.Write("golden-gate-mini.yaml", File.ReadAllText(RepoFile("experiments", "golden-gate-mini.yaml")));
+        foreach (var script in Directory.GetFiles(Path.Combine(Path.GetDirectoryName(RepoFile("experiments", "golden-gate-mini.yaml"))!, "analyses"), "*.fsx"))
+            Cli.Write(Path.Combine("analyses", Path.GetFileName(script)), File.ReadAllText(script));
         if (Cli.Run(["run", "golden-gate-mini.yaml", .. Reduced]) != 0)
             throw new InvalidOperationException($"the reduced golden-gate-mini failed:\n{Cli.Error}");
         var exit = Cli.Run("report", RunDir);

@@ -64,11 +64,35 @@ public static partial class RunTables
         if (File.Exists(completions)) written.Add(WriteSteering(Path.Combine(tables, SteeringFile), Path.GetDirectoryName(completions)!));
         var training = WriteTraining(Path.Combine(tables, TrainingFile), run);
         if (training is not null) written.Add(training);
+        written.AddRange(CopyHookTables(run, tables));
         foreach (var stale in AllFiles.Select(f => Path.Combine(tables, f)).Except(written))
         {
             if (File.Exists(stale)) File.Delete(stale);
         }
         return written;
+    }
+
+    /// <summary>True for the name of a built-in table (hooks may not write one).</summary>
+    public static bool IsBuiltinTable(string fileName) => AllFiles.Contains(fileName, StringComparer.Ordinal);
+
+    // Tables hook scripts wrote (stages/hooks*/tables/*.parquet) join the run's own, under their names.
+    private static IEnumerable<string> CopyHookTables(string run, string tables)
+    {
+        var stages = Path.Combine(run, RunFolder.StagesFolder);
+        if (!Directory.Exists(stages)) yield break;
+        foreach (var stage in Directory.EnumerateDirectories(stages).Order(StringComparer.Ordinal))
+        {
+            if (!Hooks.HookStage.IsHookStage(Path.GetFileName(stage))) continue;
+            var folder = Path.Combine(stage, Folder);
+            if (!Directory.Exists(folder)) continue;
+            foreach (var file in Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal))
+            {
+                var target = Path.Combine(tables, Path.GetFileName(file));
+                Directory.CreateDirectory(tables);
+                File.Copy(file, target, overwrite: true);
+                yield return target;
+            }
+        }
     }
 
     private static readonly ParquetWriterOptions Options = new() { Compression = ParquetCompression.Gzip };

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Runner.Pipeline.Tables;
 
 /// <summary>The features and examples of <c>stages/evaluate/top_examples.json</c> (format runner-top-examples, version 1).</summary>
-internal static class TopExamples
+public static class TopExamples
 {
     /// <summary>One example of a feature.</summary>
     public sealed record Example(double Activation, long Sequence, int Position, int TokenId, string Token, IReadOnlyList<string> ContextTokens, int TokenIndexInContext);

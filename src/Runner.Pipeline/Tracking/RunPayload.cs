@@ -117,6 +117,18 @@ public sealed record RunPayload
             }
         }
 
+        // Params hook scripts logged (stages/hooks*/params.json): STAGE.SCRIPT.NAME.
+        foreach (var s in stages)
+        {
+            var stage = (string?)s["name"] ?? "";
+            if (!Hooks.HookStage.IsHookStage(stage)) continue;
+            var logged = ReadObject(Path.Combine(runDirectory, RunFolder.StagesFolder, stage, Hooks.HookStage.ParamsFile));
+            foreach (var (paramName, value) in logged ?? [])
+                if (value is JsonValue v && v.TryGetValue<string>(out var text))
+                    parameters.Add(new(MlflowKeys.Sanitize($"{stage}.{paramName}"), MlflowKeys.Truncate(text, MlflowKeys.MaxParamValue, "cut to MLflow's param limit")));
+        }
+        parameters = [.. parameters.DistinctBy(p => p.Key)];
+
         var metrics = new List<MlflowMetric>();
         foreach (var s in stages)
         {
@@ -132,6 +144,14 @@ public sealed record RunPayload
             var dir = Path.Combine(runDirectory, folder);
             if (Directory.Exists(dir))
                 foreach (var (relative, file) in Files(dir, folder, 0)) artifacts.Add(new(relative, file));
+        }
+        // Artifacts hook scripts logged: stages/STAGE/artifacts/SCRIPT/NAME -> hooks/STAGE/SCRIPT/NAME.
+        foreach (var s in stages)
+        {
+            var stage = (string?)s["name"] ?? "";
+            var dir = Path.Combine(runDirectory, RunFolder.StagesFolder, stage, Hooks.HookStage.ArtifactsFolder);
+            if (Hooks.HookStage.IsHookStage(stage) && Directory.Exists(dir))
+                foreach (var (relative, file) in Files(dir, $"hooks/{stage}", 0)) artifacts.Add(new(relative, file));
         }
         var report = Path.Combine(runDirectory, "report.html");
         if (File.Exists(report)) artifacts.Add(new("report.html", report));
