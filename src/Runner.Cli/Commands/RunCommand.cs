@@ -30,28 +30,44 @@ public static class RunCommand
         };
         command.SetAction(r =>
         {
-            var experiment = SpecLoader.Load(Path.GetFullPath(r.GetValue(spec)!, context.WorkingDirectory),
-                SpecOptions.LoadOptions(context, r.GetValue(set), r.GetValue(device)));
-            var cache = new StageCache(CacheOptions.Create(
-                r.GetValue(cacheDir) ?? experiment.Points[0].Spec.Cache.Dir, context.WorkingDirectory, context.GetEnvironment));
-            var options = new PipelineOptions
+            var (experiment, cache, options) = Prepare(context, r.GetValue(spec)!, r.GetValue(set), r.GetValue(device),
+                r.GetValue(cacheDir), r.GetValue(runsDir));
+            options = options with
             {
-                RunsDirectory = RunFolder.ResolveRoot(r.GetValue(runsDir), context.WorkingDirectory),
-                EnvironmentFingerprint = context.EnvironmentFingerprint(),
                 NoCache = r.GetValue(noCache),
                 Force = r.GetValue(force) ?? [],
                 Point = r.GetValue(point),
                 KeepGoing = r.GetValue(keepGoing),
-                ResolvedYaml = ResolvedSpecWriter.ToYaml,
             };
             var graph = new StageGraph(context.Stages());
             if (graph.Stages.Count == 0)
                 context.Error.WriteLine("note: this build registers no stages yet (they arrive with the SAE, model and embedded-default issues); runs record their resolved spec only.");
-            return r.GetValue(dryRun)
-                ? DryRun(context, new PipelineExecutor(graph, cache, options), experiment)
-                : Run(context, graph, cache, options, experiment);
+            if (r.GetValue(dryRun)) return DryRun(context, new PipelineExecutor(graph, cache, options), experiment);
+            var report = Execute(context, graph, cache, options, experiment);
+            report.ThrowIfFailed();
+            return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Loads <paramref name="specPath"/> (relative to the working directory) with the overrides, and the stage cache and
+    /// pipeline options <c>runner run</c> uses for it (what <c>runner check</c> shares).
+    /// </summary>
+    internal static (LoadedExperiment Experiment, StageCache Cache, PipelineOptions Options) Prepare(CliContext context,
+        string specPath, string[]? set, string? device, string? cacheDir, string? runsDir)
+    {
+        var experiment = SpecLoader.Load(Path.GetFullPath(specPath, context.WorkingDirectory),
+            SpecOptions.LoadOptions(context, set, device));
+        var cache = new StageCache(CacheOptions.Create(
+            cacheDir ?? experiment.Points[0].Spec.Cache.Dir, context.WorkingDirectory, context.GetEnvironment));
+        var options = new PipelineOptions
+        {
+            RunsDirectory = RunFolder.ResolveRoot(runsDir, context.WorkingDirectory),
+            EnvironmentFingerprint = context.EnvironmentFingerprint(),
+            ResolvedYaml = ResolvedSpecWriter.ToYaml,
+        };
+        return (experiment, cache, options);
     }
 
     private static int DryRun(CliContext context, PipelineExecutor executor, LoadedExperiment experiment)
@@ -76,7 +92,12 @@ public static class RunCommand
         return ExitCodes.Ok;
     }
 
-    private static int Run(CliContext context, StageGraph graph, StageCache cache, PipelineOptions options, LoadedExperiment experiment)
+    /// <summary>
+    /// Runs every selected point as <c>runner run</c> does (progress, the metrics table, steering summary, tables,
+    /// reports, tracking) and returns the report; a failed stage is in the report, not thrown. Ctrl-C records the
+    /// interrupted runs and rethrows (exit 130).
+    /// </summary>
+    internal static ExecutionReport Execute(CliContext context, StageGraph graph, StageCache cache, PipelineOptions options, LoadedExperiment experiment)
     {
         ExecutionReport report;
         PipelineCancelledException? cancelled = null;
@@ -103,7 +124,6 @@ public static class RunCommand
         }
         SteeringSummary.Write(context, report);
         RunOutputs.Write(context, experiment, report);
-        report.ThrowIfFailed();
-        return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+        return report;
     }
 }
