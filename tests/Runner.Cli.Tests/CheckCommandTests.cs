@@ -78,7 +78,7 @@ public sealed class CheckCommandTests(CheckFixture fixture) : IClassFixture<Chec
         Assert.Equal(1, _cli.Run("check", "tiny.yaml", "--baseline", "worse.json", "--junit", "worse.xml"));
         Assert.EndsWith("REGRESSION", Row("evaluate.fvu").TrimEnd());
         Assert.EndsWith("ok", Row("evaluate.mmcs").TrimEnd());
-        Assert.Contains("check: 1 of 2 metrics failed", _cli.Out);
+        Assert.Contains("check: 1 of 2 checks failed", _cli.Out);
         var doc = Junit(Path.Combine(_cli.Directory, "worse.xml"));
         var failures = doc.SelectNodes("//testcase[failure]")!.Cast<XmlElement>().ToList();
         Assert.Equal("evaluate.fvu", Assert.Single(failures).GetAttribute("name"));

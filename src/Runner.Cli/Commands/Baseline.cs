@@ -49,6 +49,8 @@ public enum CheckStatus
     Missing,
     /// <summary>The baseline entry has no value yet.</summary>
     NoValue,
+    /// <summary>Not a metric: a run whose stage failed (its later metrics are missing, its earlier ones are checked).</summary>
+    RunFailed,
 }
 
 /// <summary>

@@ -54,7 +54,11 @@ public static class CheckCommand
             foreach (var point in report.Points)
             {
                 var prefix = experiment.IsSweep ? $"{experiment.Name}/{point.Point.RunName}/" : $"{experiment.Name}/";
-                if (point.Error is not null || point.Record is null) failedRuns.Add(prefix.TrimEnd('/'));
+                if (point.Error is not null || point.Record is null)
+                {
+                    failedRuns.Add(prefix.TrimEnd('/'));
+                    context.Error.WriteLine($"error: run {prefix.TrimEnd('/')} failed: {point.Error?.Message ?? "it did not run"}");
+                }
                 if (point.Record is null) continue;
                 foreach (var (name, value) in point.Record.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
                 {
@@ -62,12 +66,13 @@ public static class CheckCommand
                 }
             }
         }
-        foreach (var run in failedRuns) context.Error.WriteLine($"error: run {run} failed; its metrics are missing");
 
         if (update) return Update(context, baseline, baselineFile, baselinePath, observed, order, failedRuns);
 
         var rows = baseline!.Metrics.Select(m =>
             new Row(m.Key, m.Value, observed.TryGetValue(m.Key, out var x) ? x : null, Baseline.Compare(m.Value, observed.TryGetValue(m.Key, out var y) ? y : null))).ToList();
+        // A failed run fails the check even when the baseline names none of its missing metrics.
+        rows.AddRange(failedRuns.Select(run => new Row($"{run}/(run)", new BaselineMetric(), null, CheckStatus.RunFailed)));
         WriteTable(context, rows);
         if (junitPath is not null)
         {
@@ -75,11 +80,11 @@ public static class CheckCommand
             AtomicFile.Write(junitFile, JUnit(rows));
             context.Out.WriteLine($"  junit: {Path.GetRelativePath(context.WorkingDirectory, junitFile)}");
         }
-        var failed = rows.Count(r => r.Status is CheckStatus.Regression or CheckStatus.Missing or CheckStatus.NoValue);
+        var failed = rows.Count(r => r.Status is CheckStatus.Regression or CheckStatus.Missing or CheckStatus.NoValue or CheckStatus.RunFailed);
         var improved = rows.Count(r => r.Status == CheckStatus.Improved);
         context.Out.WriteLine(failed == 0
             ? $"check: {rows.Count} metric{(rows.Count == 1 ? "" : "s")} within the baseline{(improved > 0 ? $"; {improved} improved beyond the tolerance (review, then ./runner check ... --update)" : "")}"
-            : $"check: {failed} of {rows.Count} metrics failed (REGRESSION, MISSING or NO VALUE)");
+            : $"check: {failed} of {rows.Count} checks failed (REGRESSION, MISSING, NO VALUE or RUN FAILED)");
         return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
@@ -129,6 +134,7 @@ public static class CheckCommand
             CheckStatus.Improved => "ok (improved)",
             CheckStatus.Regression => "REGRESSION",
             CheckStatus.Missing => "MISSING",
+            CheckStatus.RunFailed => "RUN FAILED",
             _ => "NO VALUE",
         };
 
@@ -136,12 +142,13 @@ public static class CheckCommand
         {
             BaselineDirection.LowerIsBetter => $"<= {Baseline.Show(Math.Round(v + Expected.AbsoluteTolerance, 6))}",
             BaselineDirection.HigherIsBetter => $">= {Baseline.Show(Math.Round(v - Expected.AbsoluteTolerance, 6))}",
-            _ => $"{Baseline.Show(v)} ± {Baseline.Show(Math.Round(Expected.AbsoluteTolerance, 6))}",
+            _ => $"{Baseline.Show(Math.Round(v, 6))} ± {Baseline.Show(Math.Round(Expected.AbsoluteTolerance, 6))}",
         };
 
         public string Message => Status switch
         {
             CheckStatus.Missing => $"{Name}: the runs produced no such metric",
+            CheckStatus.RunFailed => $"{Name[..^"/(run)".Length]}: a stage failed (see the error above the table)",
             CheckStatus.NoValue => $"{Name}: the baseline has no value yet (run with --update)",
             _ => $"{Name}: observed {Baseline.Show(Observed ?? double.NaN)}, allowed {Allowed} ({Baseline.DirectionName(Expected.Direction)}, baseline {Baseline.Show(Expected.Value ?? double.NaN)})",
         };
@@ -170,7 +177,7 @@ public static class CheckCommand
         var sb = new System.Text.StringBuilder();
         using (var w = XmlWriter.Create(sb, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = true }))
         {
-            var failures = rows.Count(r => r.Status is CheckStatus.Regression or CheckStatus.Missing or CheckStatus.NoValue);
+            var failures = rows.Count(r => r.Status is CheckStatus.Regression or CheckStatus.Missing or CheckStatus.NoValue or CheckStatus.RunFailed);
             w.WriteStartElement("testsuites");
             w.WriteAttributeString("tests", rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             w.WriteAttributeString("failures", failures.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -186,7 +193,7 @@ public static class CheckCommand
                 w.WriteAttributeString("classname", slash < 0 ? "" : r.Name[..slash]);
                 w.WriteAttributeString("name", slash < 0 ? r.Name : r.Name[(slash + 1)..]);
                 w.WriteAttributeString("time", "0");
-                if (r.Status is CheckStatus.Regression or CheckStatus.Missing or CheckStatus.NoValue)
+                if (r.Status is CheckStatus.Regression or CheckStatus.Missing or CheckStatus.NoValue or CheckStatus.RunFailed)
                 {
                     w.WriteStartElement("failure");
                     w.WriteAttributeString("message", r.Message);
