@@ -56,14 +56,14 @@ public static class RunCommand
             if (r.GetValue(dryRun)) return DryRun(context, new PipelineExecutor(graph, cache, options), experiment);
             var slurm = r.GetValue(executor) == "slurm";
             var jobCount = r.GetValue(jobs);
-            if (jobCount < 1) throw new RunnerException("--jobs must be at least 1");
-            if (r.GetValue(maxParallel) is < 1) throw new RunnerException("--max-parallel must be at least 1");
+            if (jobCount < 1) throw new RunnerException("--jobs must be at least 1", exitCode: ExitCodes.Usage);
+            if (r.GetValue(maxParallel) is < 1) throw new RunnerException("--max-parallel must be at least 1", exitCode: ExitCodes.Usage);
             if (!slurm && ((r.GetValue(slurmArg)?.Length ?? 0) > 0 || r.GetValue(maxParallel) is not null))
-                throw new RunnerException("--slurm-arg and --max-parallel need --executor slurm");
-            if (slurm && jobCount > 1) throw new RunnerException("--jobs is for --executor local; with slurm use --max-parallel");
+                throw new RunnerException("--slurm-arg and --max-parallel need --executor slurm", exitCode: ExitCodes.Usage);
+            if (slurm && jobCount > 1) throw new RunnerException("--jobs is for --executor local; with slurm use --max-parallel", exitCode: ExitCodes.Usage);
             if (!slurm && jobCount == 1 || options.Point is not null)
             {
-                if (slurm) throw new RunnerException("--point runs one point here; it cannot be combined with --executor slurm");
+                if (slurm) throw new RunnerException("--point runs one point here; it cannot be combined with --executor slurm", exitCode: ExitCodes.Usage);
                 return Run(context, graph, cache, options, experiment);
             }
             var child = new RunExecutors.ChildRun(experiment.SpecPath, r.GetValue(set) ?? [], r.GetValue(device), cache.Root,
@@ -137,7 +137,12 @@ public static class RunCommand
         SteeringSummary.Write(context, report);
         RunOutputs.Write(context, experiment, report);
         var failed = report.Points.Where(p => p.Error is not null).ToList();
-        foreach (var p in failed) context.Error.WriteLine($"error: point {p.Point.Index} ({p.Point.RunName}): {p.Error!.InnerException?.Message ?? p.Error.Message}");
+        foreach (var p in failed)
+        {
+            var lines = (p.Error!.InnerException?.Message ?? p.Error.Message).Split('\n');
+            var log = lines[^1].LastIndexOf(" (log: ", StringComparison.Ordinal) is var at and >= 0 ? lines[^1][at..] : "";
+            context.Error.WriteLine($"error: point {p.Point.Index} ({p.Point.RunName}) failed in {p.Error.Stage}: {lines[0].Trim()}{(lines.Length > 1 ? log : "")}");
+        }
         return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -90,7 +90,7 @@ internal static class RunExecutors
                 context.Out.WriteLine($"  [{point.Index}] {point.RunName}: {(process.ExitCode == 0 ? "finished" : $"failed (exit {process.ExitCode}, log: {Rel(context, log)})")}");
             }
         });
-        return ReportFromFolders(experiment, run.RunsDir, i => logPaths.GetValueOrDefault(i));
+        return ReportFromFolders(experiment, run.RunsDir, i => logPaths.TryGetValue(i, out var l) ? Rel(context, l) : null);
     }
 
     /// <summary>
