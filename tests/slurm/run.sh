@@ -111,4 +111,12 @@ computed=$(cat "${logs[@]}" | grep -c "capture: computing" || true)
 parents=$(ls mlruns/*/*/tags/mlflow.parentRunId 2>/dev/null | wc -l)
 [ "$parents" = 4 ] || fail "expected 4 MLflow child runs, found $parents"
 grep -q "COMPLETED" run.out || fail "no per-point progress in the output"
-echo "slurm test: ok — 4 points through one job array, capture computed once, in $(( $(date +%s) - start )) s"
+# A failing point (a CUDA device this node lacks): the runner exits 1 and names the task's log; the other point completes.
+sed -i 's/^sweep: .*/sweep: { device: [cpu, "cuda:63"] }/; s/^name: .*/name: tiny-slurm-fail/' tiny.yaml
+rc=0
+RUNNER_SLURM_POLL=1 "$ROOT/runner" run tiny.yaml --executor slurm >fail.out 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat fail.out >&2; fail "a failing point gave exit $rc (expected 1)"; }
+grep -q "device=cuda_63: FAILED (log: runs/tiny-slurm-fail/.slurm/" fail.out || { cat fail.out >&2; fail "no FAILED line with the log path"; }
+grep -q "error: point 1 (device=cuda_63) failed" fail.out || { cat fail.out >&2; fail "no error line for the failed point"; }
+[ -s runs/tiny-slurm-fail/device=cpu/metrics.json ] || fail "the other point did not complete"
+echo "slurm test: ok — 4 points through one job array, capture computed once, a failing point reported; in $(( $(date +%s) - start )) s"
