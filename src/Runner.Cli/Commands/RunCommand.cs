@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Runner.Cli.Rendering;
+using Runner.Core;
 using Runner.Pipeline.Caching;
 using Runner.Pipeline.Runs;
 using Runner.Pipeline.Spec;
@@ -24,9 +25,14 @@ public static class RunCommand
         var cacheDir = new Option<string?>("--cache-dir") { Description = "The stage cache (default: the spec's cache.dir, $RUNNER_CACHE, .runner/cache)." };
         var point = new Option<int?>("--point") { Description = "Run only the sweep point with this index (0-based)." };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Run the remaining points after one fails." };
+        var executor = new Option<string>("--executor") { Description = "local (this machine; --jobs N runs points in N processes) or slurm (one job array).", DefaultValueFactory = _ => "local" };
+        executor.AcceptOnlyFromAmong("local", "slurm");
+        var jobs = new Option<int>("--jobs", "-j") { Description = "With --executor local: run up to N points at once, each in its own process (default 1: in this process).", DefaultValueFactory = _ => 1 };
+        var slurmArg = new Option<string[]>("--slurm-arg") { Description = "An sbatch option passed through, e.g. --slurm-arg=--partition=gpu (repeatable)." };
+        var maxParallel = new Option<int?>("--max-parallel") { Description = "With --executor slurm: at most N array tasks at once (--array=0-(N-1)%P)." };
         var command = new Command("run", "Run an experiment: every sweep point, reusing cached stages.")
         {
-            spec, set, device, noCache, force, dryRun, runsDir, cacheDir, point, keepGoing,
+            spec, set, device, noCache, force, dryRun, runsDir, cacheDir, point, keepGoing, executor, jobs, slurmArg, maxParallel,
         };
         command.SetAction(r =>
         {
@@ -43,9 +49,26 @@ public static class RunCommand
             if (graph.Stages.Count == 0)
                 context.Error.WriteLine("note: this build registers no stages yet (they arrive with the SAE, model and embedded-default issues); runs record their resolved spec only.");
             if (r.GetValue(dryRun)) return DryRun(context, new PipelineExecutor(graph, cache, options), experiment);
-            var report = Execute(context, graph, cache, options, experiment);
-            report.ThrowIfFailed();
-            return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+            var slurm = r.GetValue(executor) == "slurm";
+            var jobCount = r.GetValue(jobs);
+            if (jobCount < 1) throw new RunnerException("--jobs must be at least 1", exitCode: ExitCodes.Usage);
+            if (r.GetValue(maxParallel) is < 1) throw new RunnerException("--max-parallel must be at least 1", exitCode: ExitCodes.Usage);
+            if (!slurm && ((r.GetValue(slurmArg)?.Length ?? 0) > 0 || r.GetValue(maxParallel) is not null))
+                throw new RunnerException("--slurm-arg and --max-parallel need --executor slurm", exitCode: ExitCodes.Usage);
+            if (slurm && jobCount > 1) throw new RunnerException("--jobs is for --executor local; with slurm use --max-parallel", exitCode: ExitCodes.Usage);
+            if (!slurm && jobCount == 1 || options.Point is not null)
+            {
+                if (slurm) throw new RunnerException("--point runs one point here; it cannot be combined with --executor slurm", exitCode: ExitCodes.Usage);
+                var local = Execute(context, graph, cache, options, experiment);
+                local.ThrowIfFailed();
+                return local.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+            var child = new RunExecutors.ChildRun(experiment.SpecPath, r.GetValue(set) ?? [], r.GetValue(device), cache.Root,
+                options.RunsDirectory, options.NoCache, options.Force);
+            var report = slurm
+                ? RunExecutors.RunSlurm(context, experiment, child, r.GetValue(slurmArg) ?? [], r.GetValue(maxParallel))
+                : RunExecutors.RunLocal(context, experiment, child, jobCount);
+            return Finish(context, experiment, report);
         });
         return command;
     }
@@ -117,13 +140,31 @@ public static class RunCommand
             }
         }
         Summary.Write(context, experiment, report);
+        // A point run by an executor (--jobs, slurm) writes its run folder only: the parent writes the outputs and MLflow.
+        var child = RunExecutors.IsChild(context);
         if (cancelled is not null)
         {
-            RunOutputs.Write(context, experiment, report, cancelled.CancelledAt);
+            if (!child) RunOutputs.Write(context, experiment, report, cancelled.CancelledAt);
             throw cancelled;
         }
+        if (child) return report;
         SteeringSummary.Write(context, report);
         RunOutputs.Write(context, experiment, report);
         return report;
+    }
+
+    private static int Finish(CliContext context, LoadedExperiment experiment, ExecutionReport report)
+    {
+        Summary.Write(context, experiment, report);
+        SteeringSummary.Write(context, report);
+        RunOutputs.Write(context, experiment, report);
+        var failed = report.Points.Where(p => p.Error is not null).ToList();
+        foreach (var p in failed)
+        {
+            var lines = (p.Error!.InnerException?.Message ?? p.Error.Message).Split('\n');
+            var log = lines[^1].LastIndexOf(" (log: ", StringComparison.Ordinal) is var at and >= 0 ? lines[^1][at..] : "";
+            context.Error.WriteLine($"error: point {p.Point.Index} ({p.Point.RunName}) failed in {p.Error.Stage}: {lines[0].Trim()}{(lines.Length > 1 ? log : "")}");
+        }
+        return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }
