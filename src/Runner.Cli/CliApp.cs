@@ -13,6 +13,7 @@ public static class CliApp
         var root = new RootCommand("Runner: dictionary-learning experiments (sparse autoencoders) on language models, from YAML specs.")
         {
             RunCommand.Create(context),
+            ReproduceCommand.Create(context),
             ValidateCommand.Create(context),
             LsCommand.Create(context),
             ShowCommand.Create(context),

@@ -5,6 +5,7 @@ using Runner.Pipeline.Caching;
 using Runner.Pipeline.Runs;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Stages;
+using Runner.Pipeline.Tracking;
 
 namespace Runner.Cli.Commands;
 
@@ -38,6 +39,8 @@ public static class RunCommand
             {
                 RunsDirectory = RunFolder.ResolveRoot(r.GetValue(runsDir), context.WorkingDirectory),
                 EnvironmentFingerprint = context.EnvironmentFingerprint(),
+                RunnerVersion = TrackingContext.CurrentVersion,
+                GitCommit = TrackingContext.Capture(context.WorkingDirectory, context.GetEnvironment).GitCommit,
                 NoCache = r.GetValue(noCache),
                 Force = r.GetValue(force) ?? [],
                 Point = r.GetValue(point),
