@@ -52,7 +52,7 @@ public sealed class ReproduceTests : IDisposable
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
         foreach (var (name, _) in metrics) Assert.Matches($@"(?m)^{System.Text.RegularExpressions.Regex.Escape(name)}\s.*\sagree$", _cli.Out);
         Assert.Contains("0 (bit for bit)", _cli.Out);
-        Assert.Contains($"all {metrics.Count} metrics agree", _cli.Out);
+        Assert.Contains($"all {metrics.Count} compared metrics agree", _cli.Out);
         Assert.DoesNotContain("differs", _cli.Error);
 
         var mmcs = (double)metrics["evaluate.mmcs"]!;
@@ -111,5 +111,29 @@ public sealed class ReproduceTests : IDisposable
         Assert.DoesNotContain("run folder", _cli.Out);
         Assert.Matches(@"(?m)^evaluate\.mmcs\s.*\sagree$", _cli.Out);
         Assert.DoesNotContain("differs", _cli.Error);
+    }
+
+    [Fact]
+    public void CPU_metrics_must_match_bit_for_bit_CUDA_ones_within_the_relative_tolerance_and_timings_are_not_compared()
+    {
+        Assert.True(Commands.ReproduceCommand.Agrees(0.1, 0.1, cuda: false));
+        Assert.True(Commands.ReproduceCommand.Agrees(double.NaN, double.NaN, cuda: false));
+        Assert.False(Commands.ReproduceCommand.Agrees(0.1, Math.BitIncrement(0.1), cuda: false));
+        Assert.True(Commands.ReproduceCommand.Agrees(100, 100.09, cuda: true));
+        Assert.False(Commands.ReproduceCommand.Agrees(100, 100.2, cuda: true));
+        Assert.True(Commands.ReproduceCommand.Agrees(0, 5e-7, cuda: true));
+        Assert.False(Commands.ReproduceCommand.Agrees(1, double.NaN, cuda: true));
+
+        var rows = Commands.ReproduceCommand.Compare(
+            new Dictionary<string, double> { ["pretrain.seconds"] = 20, ["capture.tokens_per_second"] = 5, ["train.mse"] = 1, ["train.l0"] = 4 },
+            new Dictionary<string, double> { ["pretrain.seconds"] = 25, ["capture.tokens_per_second"] = 6, ["train.mse"] = 1, ["evaluate.fvu"] = 0.1 },
+            cuda: false, out var agree);
+        Assert.False(agree);
+        var verdicts = rows.ToDictionary(r => r[0], r => r[^1]);
+        Assert.Equal("timing, not compared", verdicts["pretrain.seconds"]);
+        Assert.Equal("timing, not compared", verdicts["capture.tokens_per_second"]);
+        Assert.Equal("agree", verdicts["train.mse"]);
+        Assert.Equal("missing", verdicts["train.l0"]);
+        Assert.Equal("not recorded", verdicts["evaluate.fvu"]);
     }
 }

@@ -70,7 +70,7 @@ public static class ReproduceCommand
             throw new RunnerException($"--runs-dir {runsDir}: not empty; a reproduction needs a fresh folder", exitCode: 2);
         try
         {
-            var reproducedDir = Run(context, point, experiment, root, environment, commit);
+            var reproducedDir = Run(context, point, root, environment, commit);
             if (keep) o.WriteLine($"reproduced run: {reproducedDir}");
             var reproduced = RunFolder.Read(reproducedDir).Metrics;
             var cuda = IsCuda(point.Spec.Device);
@@ -78,10 +78,11 @@ public static class ReproduceCommand
                 + (cuda ? $"relative {Format(CudaRelativeTolerance)} (absolute floor {Format(CudaAbsoluteTolerance)})" : "0 (bit for bit)"));
             var rows = Compare(recorded.Metrics, reproduced, cuda, out var agree);
             TextTable.Write(o, ["metric", "recorded", "reproduced", "difference", "tolerance", "verdict"], rows);
-            var differing = rows.Count(row => row[^1] != "agree");
+            var differing = rows.Count(row => row[^1] is not ("agree" or "timing, not compared"));
+            var compared = rows.Count(row => row[^1] != "timing, not compared");
             o.WriteLine(agree
-                ? $"all {rows.Count} metric{(rows.Count == 1 ? "" : "s")} agree"
-                : $"{differing} of {rows.Count} metric{(rows.Count == 1 ? "" : "s")} do not agree");
+                ? $"all {compared} compared metric{(compared == 1 ? "" : "s")} agree"
+                : $"{differing} of {compared} compared metric{(compared == 1 ? "" : "s")} do not agree");
             return agree ? ExitCodes.Ok : ExitCodes.Failed;
         }
         finally
@@ -90,7 +91,7 @@ public static class ReproduceCommand
         }
     }
 
-    private static string Run(CliContext context, ResolvedPoint point, LoadedExperiment experiment, string root, string environment, string? commit)
+    private static string Run(CliContext context, ResolvedPoint point, string root, string environment, string? commit)
     {
         // A fresh cache as well as --no-cache: nothing computed before this command is trusted.
         var cache = new StageCache(CacheOptions.Create(Path.Combine(root, ".cache"), context.WorkingDirectory, context.GetEnvironment));
@@ -110,14 +111,13 @@ public static class ReproduceCommand
             var executor = new PipelineExecutor(graph, cache, options, progress);
             report = progress.Run(ct => executor.RunAsync([point], ct), context.Cancellation);
         }
-        Summary.Write(context, experiment, report);
         report.ThrowIfFailed();
         return report.Points.Single().RunDirectory
             ?? throw new RunnerException("the reproduction wrote no run folder", exitCode: 1);
     }
 
     /// <summary>One table row per metric in either set, sorted by name; <paramref name="agree"/> when every row agrees.</summary>
-    internal static List<string[]> Compare(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree)
+    public static List<string[]> Compare(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree)
     {
         var rows = new List<string[]>();
         agree = true;
@@ -127,6 +127,11 @@ public static class ReproduceCommand
             var hasA = recorded.TryGetValue(name, out var a);
             var hasB = reproduced.TryGetValue(name, out var b);
             string verdict;
+            if (IsTiming(name))
+            {
+                rows.Add([name, hasA ? Format(a) : "-", hasB ? Format(b) : "-", "-", "-", "timing, not compared"]);
+                continue;
+            }
             if (!hasA) verdict = "not recorded";
             else if (!hasB) verdict = "missing";
             else verdict = Agrees(a, b, cuda) ? "agree" : "DIFFER";
@@ -136,8 +141,18 @@ public static class ReproduceCommand
         return rows;
     }
 
+    /// <summary>
+    /// A wall-clock metric (<c>pretrain.seconds</c>, <c>capture.tokens_per_second</c>): shown, never compared, since
+    /// no two runs take the same time.
+    /// </summary>
+    public static bool IsTiming(string name)
+    {
+        var last = name[(name.LastIndexOf('.') + 1)..];
+        return last is "seconds" || last.EndsWith("_seconds", StringComparison.Ordinal) || last.EndsWith("per_second", StringComparison.Ordinal);
+    }
+
     /// <summary>Bit for bit on the CPU (NaN agrees with NaN); on CUDA within the relative tolerance or its absolute floor.</summary>
-    internal static bool Agrees(double recorded, double reproduced, bool cuda)
+    public static bool Agrees(double recorded, double reproduced, bool cuda)
     {
         if (BitConverter.DoubleToInt64Bits(recorded) == BitConverter.DoubleToInt64Bits(reproduced)) return true;
         if (double.IsNaN(recorded) && double.IsNaN(reproduced)) return true;
@@ -157,6 +172,7 @@ public static class ReproduceCommand
 
     private static void Warn(CliContext context, string what, string? recorded, string? now)
     {
+        if (string.IsNullOrEmpty(recorded) && string.IsNullOrEmpty(now)) return;
         if (string.IsNullOrEmpty(recorded))
             context.Error.WriteLine($"warning: the run does not record its {what}; this reproduction uses {now ?? "unknown"}");
         else if (recorded != now)
