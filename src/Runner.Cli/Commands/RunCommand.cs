@@ -6,6 +6,7 @@ using Runner.Pipeline.Caching;
 using Runner.Pipeline.Runs;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Stages;
+using Runner.Pipeline.Tracking;
 
 namespace Runner.Cli.Commands;
 
@@ -88,6 +89,8 @@ public static class RunCommand
         {
             RunsDirectory = RunFolder.ResolveRoot(runsDir, context.WorkingDirectory),
             EnvironmentFingerprint = context.EnvironmentFingerprint(),
+            RunnerVersion = TrackingContext.CurrentVersion,
+            GitCommit = TrackingContext.Capture(context.WorkingDirectory, context.GetEnvironment).GitCommit,
             ResolvedYaml = ResolvedSpecWriter.ToYaml,
         };
         return (experiment, cache, options);

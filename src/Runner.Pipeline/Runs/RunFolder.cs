@@ -96,6 +96,8 @@ public static class RunFolder
                 Point = (int?)stages["point"] ?? throw new FormatException("no point"),
                 SpecHash = Required(stages, "spec_hash"),
                 Environment = (string?)stages["environment"] ?? "",
+                RunnerVersion = (string?)stages["runner_version"],
+                GitCommit = (string?)stages["git_commit"],
                 Varied = (stages["varied"] as JsonObject)?.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())).ToList() ?? [],
                 Started = ParseTime((string?)stages["started"]),
                 Finished = ParseTime((string?)stages["finished"]),
@@ -197,11 +199,13 @@ public static class RunFolder
             ["point"] = record.Point,
             ["spec_hash"] = record.SpecHash,
             ["environment"] = record.Environment,
-            ["varied"] = varied,
-            ["started"] = record.Started.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-            ["finished"] = record.Finished.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-            ["status"] = record.Status,
         };
+        if (record.RunnerVersion is not null) run["runner_version"] = record.RunnerVersion;
+        if (record.GitCommit is not null) run["git_commit"] = record.GitCommit;
+        run["varied"] = varied;
+        run["started"] = record.Started.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        run["finished"] = record.Finished.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        run["status"] = record.Status;
         if (record.Error is not null) run["error"] = record.Error;
         run["stages"] = stages;
         return run;

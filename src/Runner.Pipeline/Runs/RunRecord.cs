@@ -20,6 +20,12 @@ public sealed record RunRecord
     /// <summary>The environment fingerprint the stage keys were computed with.</summary>
     public string Environment { get; init; } = "";
 
+    /// <summary>The Runner version that ran the point (<c>runner_version</c> in <c>stages.json</c>); null in folders written before it was recorded.</summary>
+    public string? RunnerVersion { get; init; }
+
+    /// <summary>The git commit of the working directory the point ran in (<c>git_commit</c>); null outside a repository or in older folders.</summary>
+    public string? GitCommit { get; init; }
+
     /// <summary>The swept key paths and this point's values.</summary>
     public IReadOnlyList<KeyValuePair<string, JsonNode?>> Varied { get; init; } = [];
 

@@ -191,6 +191,8 @@ public sealed partial class PipelineExecutor
         Point = point.Index,
         SpecHash = point.SpecHash,
         Environment = _options.EnvironmentFingerprint,
+        RunnerVersion = _options.RunnerVersion,
+        GitCommit = _options.GitCommit,
         Varied = point.Varied,
         Started = started,
         Finished = DateTimeOffset.UtcNow,

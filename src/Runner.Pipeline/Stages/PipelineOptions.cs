@@ -14,6 +14,12 @@ public sealed record PipelineOptions
     /// </summary>
     public required string EnvironmentFingerprint { get; init; }
 
+    /// <summary>The Runner version recorded in each run folder (<c>stages.json</c> <c>runner_version</c>); null records none.</summary>
+    public string? RunnerVersion { get; init; }
+
+    /// <summary>The git commit recorded in each run folder (<c>stages.json</c> <c>git_commit</c>); null records none.</summary>
+    public string? GitCommit { get; init; }
+
     /// <summary>Recompute every stage (<c>--no-cache</c>); new entries still replace the old ones.</summary>
     public bool NoCache { get; init; }
 

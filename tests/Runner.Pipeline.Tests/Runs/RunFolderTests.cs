@@ -79,6 +79,8 @@ public sealed class RunFolderTests : IDisposable
             Point = 3,
             SpecHash = new string('f', 64),
             Environment = "env",
+            RunnerVersion = "1.2.3",
+            GitCommit = new string('c', 40),
             Varied = [KeyValuePair.Create("sae.k", (JsonNode?)32), KeyValuePair.Create("sae.dict_size", (JsonNode?)4096)],
             Started = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero),
             Finished = new DateTimeOffset(2025, 1, 1, 0, 1, 0, TimeSpan.Zero),
@@ -93,6 +95,7 @@ public sealed class RunFolderTests : IDisposable
 
         Assert.Equal((record.Experiment, record.RunName, record.Point, record.SpecHash, record.Environment, record.Started, record.Finished),
             (read.Experiment, read.RunName, read.Point, read.SpecHash, read.Environment, read.Started, read.Finished));
+        Assert.Equal(("1.2.3", new string('c', 40)), (read.RunnerVersion, read.GitCommit));
         Assert.Equal(["sae.k", "sae.dict_size"], read.Varied.Select(v => v.Key));
         Assert.Equal(record.Stages.Select(s => (s.Name, s.Key, s.Status, s.Seconds, s.Entry)), read.Stages.Select(s => (s.Name, s.Key, s.Status, s.Seconds, s.Entry)));
         Assert.Equal(0.5, read.Metrics["train.mse"]);
@@ -144,6 +147,8 @@ public sealed class RunFolderTests : IDisposable
         var read = RunFolder.Read(dir);
         Assert.False(read.Failed);
         Assert.Null(read.Error);
+        Assert.Null(read.RunnerVersion);
+        Assert.Null(read.GitCommit);
         Assert.Equal([("train", StageStatus.Computed, (string?)null)], read.Stages.Select(s => (s.Name, s.Status, s.Error)));
         Assert.Equal(0.5, read.Metrics["train.mse"]);
     }

@@ -1,0 +1,112 @@
+using Runner.Core;
+using Runner.Pipeline.Runs;
+using Runner.Pipeline.Spec;
+using Runner.Pipeline.Tracking;
+
+namespace Runner.Cli.Commands;
+
+/// <summary>What <c>runner reproduce</c> compares against: a run's resolved spec, final metrics and provenance.</summary>
+internal sealed record RecordedRun
+{
+    /// <summary>Where the record came from, for the output.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The resolved spec (a run folder's resolved.yaml, or the MLflow artifact).</summary>
+    public required string SpecPath { get; init; }
+
+    /// <summary>The final metrics, <c>stage.metric</c> -> value.</summary>
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>The recorded spec hash; null when unknown.</summary>
+    public string? SpecHash { get; init; }
+
+    /// <summary>The recorded Runner version; null when not recorded.</summary>
+    public string? RunnerVersion { get; init; }
+
+    /// <summary>The recorded git commit; null when not recorded.</summary>
+    public string? GitCommit { get; init; }
+
+    /// <summary>The recorded environment fingerprint (libtorch and shim versions); null when not recorded.</summary>
+    public string? Environment { get; init; }
+
+    /// <summary>A run folder; a RunnerException (exit 2) when it is not a finished run's folder.</summary>
+    public static RecordedRun FromFolder(string directory, string? source = null)
+    {
+        if (!Directory.Exists(directory)) throw new RunnerException($"{directory}: no such run folder", exitCode: 2);
+        var record = RunFolder.Read(directory);
+        if (record.Error is not null)
+            throw new RunnerException($"{directory}: the run is {record.Status} ({record.Error}); only a finished run can be reproduced", exitCode: 2);
+        var spec = Path.Combine(directory, RunFolder.ResolvedFile);
+        if (!File.Exists(spec)) throw new RunnerException($"{directory} has no {RunFolder.ResolvedFile} to rerun", exitCode: 2);
+        return new RecordedRun
+        {
+            Source = source ?? directory,
+            SpecPath = spec,
+            Metrics = record.Metrics,
+            SpecHash = record.SpecHash,
+            RunnerVersion = record.RunnerVersion,
+            GitCommit = record.GitCommit,
+            Environment = record.Environment,
+        };
+    }
+
+    /// <summary>
+    /// An MLflow run in a file store (<paramref name="trackingUri"/>, else <c>$MLFLOW_TRACKING_URI</c>, else
+    /// <c>./mlruns</c>): its run folder (tag <c>runner.run_folder</c>) when that still exists, else its
+    /// <c>resolved.yaml</c> artifact, final metrics (step-0 metrics outside the curve folders) and tags. A server is not
+    /// supported yet (exit 2).
+    /// </summary>
+    public static RecordedRun FromMlflow(string runId, string? trackingUri, CliContext context)
+    {
+        var target = TrackingTarget.Resolve(new MlflowSpec { Uri = trackingUri }, context.WorkingDirectory, context.GetEnvironment);
+        if (target.FileStore is not { } store)
+            throw new RunnerException($"--mlflow-run: reproducing from an MLflow server ({target.Key}) is not supported yet; use the run folder, or a file store (--tracking-uri ./mlruns)", exitCode: 2);
+        if (runId.Length == 0 || runId.Contains('/') || runId.Contains('\\') || runId.StartsWith('.'))
+            throw new RunnerException($"--mlflow-run: '{runId}' is not a run id", exitCode: 2);
+        var runDir = Directory.Exists(store)
+            ? Directory.EnumerateDirectories(store).Where(d => !Path.GetFileName(d).StartsWith('.'))
+                .Select(d => Path.Combine(d, runId)).FirstOrDefault(d => File.Exists(Path.Combine(d, "meta.yaml")))
+            : null;
+        if (runDir is null)
+            throw new RunnerException($"--mlflow-run: no run '{runId}' in the file store {store}", exitCode: 2);
+        string? Tag(string key)
+        {
+            var file = Path.Combine(runDir, "tags", key);
+            return File.Exists(file) ? File.ReadAllText(file) : null;
+        }
+        var source = $"MLflow run {runId} ({store})";
+        if (Tag("runner.run_folder") is { } folder && File.Exists(Path.Combine(folder, RunFolder.StagesFile)))
+            return FromFolder(folder, $"{source}, run folder {folder}");
+
+        var spec = Path.Combine(runDir, "artifacts", RunFolder.ResolvedFile);
+        if (!File.Exists(spec))
+            throw new RunnerException($"--mlflow-run {runId}: its run folder is gone and it has no {RunFolder.ResolvedFile} artifact to rerun", exitCode: 2);
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var metricsDir = Path.Combine(runDir, "metrics");
+        if (Directory.Exists(metricsDir))
+            foreach (var file in Directory.EnumerateFiles(metricsDir))
+            {
+                var key = Path.GetFileName(file);
+                if (key.StartsWith('.')) continue;
+                try
+                {
+                    var final = MlflowFileStore.ParseMetricLines(key, File.ReadAllText(file)).LastOrDefault(m => m.Step == 0);
+                    if (final is not null) metrics[key] = final.Value;
+                }
+                catch (FormatException e)
+                {
+                    throw new RunnerException($"--mlflow-run {runId}: {e.Message}", exitCode: 2, inner: e);
+                }
+            }
+        return new RecordedRun
+        {
+            Source = source,
+            SpecPath = spec,
+            Metrics = metrics,
+            SpecHash = Tag("runner.spec_hash"),
+            RunnerVersion = Tag("runner.version"),
+            GitCommit = Tag("mlflow.source.git.commit"),
+            Environment = Tag("runner.environment"),
+        };
+    }
+}
