@@ -35,6 +35,9 @@ public sealed class CliHarness : IDisposable
     /// <summary>The F# script host (for hook stages and `runner hook check`); null: hooks are unavailable.</summary>
     public Runner.Pipeline.Hooks.IScriptHost? ScriptHost { get; set; }
 
+    /// <summary>Environment variables the CLI sees instead of the process's (a null value unsets one).</summary>
+    public Dictionary<string, string?> Environment { get; } = [];
+
     /// <summary>Render progress as in a terminal (Spectre live bars) instead of plain lines.</summary>
     public bool Interactive { get; set; }
 
@@ -53,7 +56,7 @@ public sealed class CliHarness : IDisposable
             ScriptHost = ScriptHost is { } host ? () => host : null,
             EnvironmentFingerprint = () => "test-environment",
             WorkingDirectory = Directory,
-            GetEnvironment = name => name == "RUNNER_CACHE" ? null : Environment.GetEnvironmentVariable(name),
+            GetEnvironment = name => Environment.TryGetValue(name, out var value) ? value : name == "RUNNER_CACHE" ? null : System.Environment.GetEnvironmentVariable(name),
             Cancellation = cancellation,
             Interactive = Interactive,
             PlainProgressInterval = TimeSpan.Zero,

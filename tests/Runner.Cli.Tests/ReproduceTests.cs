@@ -114,6 +114,43 @@ public sealed class ReproduceTests : IDisposable
     }
 
     [Fact]
+    public async Task An_MLflow_run_on_a_server_reproduces_from_its_artifact_and_an_unknown_id_or_a_dead_server_is_a_usage_error()
+    {
+        await using var server = new Runner.Pipeline.Tests.Tracking.MlflowTestServer();
+        _cli.Environment["MLFLOW_TRACKING_URI"] = server.Url;
+        _cli.Write("tiny.yaml", Spec + "\ntracking: { mlflow: { experiment: tiny-server } }\n");
+        Assert.Equal(0, _cli.Run("run", "tiny.yaml"));
+        var run = Assert.Single(server.Runs.Values);
+        Assert.Equal("FINISHED", run.Status);
+        Assert.Contains($"{run.ExperimentId}/{run.Id}/artifacts/resolved.yaml", server.Artifacts.Keys);
+        var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(RunFolder("runs"), "metrics.json")))!.AsObject();
+
+        System.IO.Directory.Delete(RunFolder("runs"), recursive: true);
+        _cli.Environment.Remove("MLFLOW_TRACKING_URI");
+        Assert.Equal(0, _cli.Run("reproduce", "--mlflow-run", run.Id, "--tracking-uri", server.Url));
+        Assert.Contains($"MLflow run {run.Id}", _cli.Out);
+        Assert.DoesNotContain("run folder", _cli.Out);
+        foreach (var (name, value) in recorded)
+            if (!name.EndsWith("seconds", StringComparison.Ordinal) && !name.EndsWith("per_second", StringComparison.Ordinal))
+                Assert.Matches($@"(?m)^{System.Text.RegularExpressions.Regex.Escape(name)}\s.*\sagree$", _cli.Out);
+        Assert.Matches(@"(?m)^evaluate\.mmcs\s.*\sagree$", _cli.Out);
+        Assert.DoesNotContain("DIFFER", _cli.Out);
+        Assert.DoesNotContain("differs", _cli.Error);
+        Assert.Contains(server.Log, l => l.Method == "GET" && l.Endpoint == "runs/get");
+
+        Assert.Equal(2, _cli.Run("reproduce", "--mlflow-run", "0123abcd", "--tracking-uri", server.Url));
+        Assert.Contains("no run '0123abcd'", _cli.Error);
+        Assert.Contains(server.Url, _cli.Error);
+
+        var port = server.Port;
+        await server.StopAsync();
+        _cli.Environment["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0";
+        Assert.Equal(2, _cli.Run("reproduce", "--mlflow-run", run.Id, "--tracking-uri", $"http://127.0.0.1:{port}"));
+        Assert.Contains("unreachable", _cli.Error);
+        Assert.Contains($"http://127.0.0.1:{port}", _cli.Error);
+    }
+
+    [Fact]
     public void CPU_metrics_must_match_bit_for_bit_CUDA_ones_within_the_relative_tolerance_and_timings_are_not_compared()
     {
         Assert.True(Commands.ReproduceCommand.Agrees(0.1, 0.1, cuda: false));

@@ -51,18 +51,18 @@ internal sealed record RecordedRun
     }
 
     /// <summary>
-    /// An MLflow run in a file store (<paramref name="trackingUri"/>, else <c>$MLFLOW_TRACKING_URI</c>, else
+    /// An MLflow run in a file store or on a server (<paramref name="trackingUri"/>, else <c>$MLFLOW_TRACKING_URI</c>, else
     /// <c>./mlruns</c>): its run folder (tag <c>runner.run_folder</c>) when that still exists, else its
-    /// <c>resolved.yaml</c> artifact, final metrics (step-0 metrics outside the curve folders) and tags. A server is not
-    /// supported yet (exit 2).
+    /// <c>resolved.yaml</c> artifact, final metrics (step-0 metrics outside the curve folders) and tags; or the same from an
+    /// MLflow server (<c>http(s)://</c>) through its REST API and artifact proxy.
     /// </summary>
     public static RecordedRun FromMlflow(string runId, string? trackingUri, CliContext context)
     {
         var target = TrackingTarget.Resolve(new MlflowSpec { Uri = trackingUri }, context.WorkingDirectory, context.GetEnvironment);
-        if (target.FileStore is not { } store)
-            throw new RunnerException($"--mlflow-run: reproducing from an MLflow server ({target.Key}) is not supported yet; use the run folder, or a file store (--tracking-uri ./mlruns)", exitCode: 2);
         if (runId.Length == 0 || runId.Contains('/') || runId.Contains('\\') || runId.StartsWith('.'))
             throw new RunnerException($"--mlflow-run: '{runId}' is not a run id", exitCode: 2);
+        if (target.Server is { } server) return FromMlflowServer(runId, server, target.Key, context);
+        var store = target.FileStore!;
         var runDir = Directory.Exists(store)
             ? Directory.EnumerateDirectories(store).Where(d => !Path.GetFileName(d).StartsWith('.'))
                 .Select(d => Path.Combine(d, runId)).FirstOrDefault(d => File.Exists(Path.Combine(d, "meta.yaml")))
@@ -102,6 +102,66 @@ internal sealed record RecordedRun
         {
             Source = source,
             SpecPath = spec,
+            Metrics = metrics,
+            SpecHash = Tag("runner.spec_hash"),
+            RunnerVersion = Tag("runner.version"),
+            GitCommit = Tag("mlflow.source.git.commit"),
+            Environment = Tag("runner.environment"),
+        };
+    }
+
+    // The server branch of FromMlflow: runs/get for the tags and latest metrics, the artifact proxy for resolved.yaml.
+    private static RecordedRun FromMlflowServer(string runId, Uri server, string display, CliContext context)
+    {
+        using var client = new MlflowRestClient(server, context.GetEnvironment, TrackingOptions.FromEnvironment(context.GetEnvironment));
+        var source = $"MLflow run {runId} ({display})";
+        MlflowRunRecord run;
+        try
+        {
+            run = client.GetRunAsync(runId, context.Cancellation).GetAwaiter().GetResult();
+        }
+        catch (TrackingException e) when (e.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
+        {
+            throw new RunnerException($"--mlflow-run: no run '{runId}' on the MLflow server {display}", exitCode: 2, inner: e);
+        }
+        catch (TrackingException e) when (e.Kind == TrackingFailure.Unreachable)
+        {
+            throw new RunnerException($"--mlflow-run {runId}: the MLflow server {display} is unreachable ({e.Message})", exitCode: 2, inner: e);
+        }
+        catch (TrackingException e)
+        {
+            throw new RunnerException($"--mlflow-run {runId}: reading the run from the MLflow server {display} failed: {e.Message}", exitCode: 2, inner: e);
+        }
+        string? Tag(string key) => run.Tags.TryGetValue(key, out var value) ? value : null;
+        if (Tag("runner.run_folder") is { } folder && File.Exists(Path.Combine(folder, RunFolder.StagesFile)))
+            return FromFolder(folder, $"{source}, run folder {folder}");
+
+        byte[] spec;
+        try
+        {
+            spec = client.DownloadArtifactAsync(run.Run, RunFolder.ResolvedFile, context.Cancellation).GetAwaiter().GetResult();
+        }
+        catch (TrackingException e) when (e.Kind == TrackingFailure.Rejected)
+        {
+            throw new RunnerException($"--mlflow-run {runId}: its run folder is gone and it has no {RunFolder.ResolvedFile} artifact to rerun on {display} ({e.Message})", exitCode: 2, inner: e);
+        }
+        catch (TrackingException e)
+        {
+            throw new RunnerException($"--mlflow-run {runId}: downloading {RunFolder.ResolvedFile} from the MLflow server {display} failed: {e.Message}", exitCode: 2, inner: e);
+        }
+        var directory = Path.Combine(Path.GetTempPath(), "runner-reproduce", "mlflow-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var specPath = Path.Combine(directory, RunFolder.ResolvedFile);
+        File.WriteAllBytes(specPath, spec);
+
+        // Final metrics: step 0 outside the curves (curve keys are stage/field).
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var m in run.Metrics)
+            if (m.Step == 0 && !m.Key.Contains('/')) metrics[m.Key] = m.Value;
+        return new RecordedRun
+        {
+            Source = source,
+            SpecPath = specPath,
             Metrics = metrics,
             SpecHash = Tag("runner.spec_hash"),
             RunnerVersion = Tag("runner.version"),

@@ -28,8 +28,8 @@ public static class ReproduceCommand
     public static Command Create(CliContext context)
     {
         var runDir = new Argument<string?>("RUN_DIR") { Description = "The run folder to reproduce (runs/<experiment>/<run>).", Arity = ArgumentArity.ZeroOrOne };
-        var mlflowRun = new Option<string?>("--mlflow-run") { Description = "Reproduce this MLflow run (its run id) instead, found in the file store." };
-        var trackingUri = new Option<string?>("--tracking-uri") { Description = "The MLflow file store for --mlflow-run (default: $MLFLOW_TRACKING_URI, else ./mlruns)." };
+        var mlflowRun = new Option<string?>("--mlflow-run") { Description = "Reproduce this MLflow run (its run id) instead, found in the file store or on the server." };
+        var trackingUri = new Option<string?>("--tracking-uri") { Description = "The MLflow file store or server (http/https) for --mlflow-run (default: $MLFLOW_TRACKING_URI, else ./mlruns)." };
         var runsDir = new Option<string?>("--runs-dir") { Description = "Where the reproduced run and its fresh cache go (a new or empty folder; kept). Default: a temp folder, removed afterwards." };
         var command = new Command("reproduce", "Rerun a recorded run from its resolved spec (cache bypassed) and compare every metric.")
         {

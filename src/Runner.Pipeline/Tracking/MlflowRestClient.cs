@@ -218,6 +218,57 @@ public sealed class MlflowRestClient : IRunTracker
         return new Uri(prefix, "api/2.0/mlflow-artifacts/artifacts/" + string.Join('/', segments));
     }
 
+    /// <summary>
+    /// A run as the server records it (<c>GET runs/get</c>): its info, tags, params and latest metrics. An unknown id
+    /// throws a <see cref="TrackingException"/> with <see cref="TrackingException.ErrorCode"/> <c>RESOURCE_DOES_NOT_EXIST</c>.
+    /// </summary>
+    public async Task<MlflowRunRecord> GetRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var reply = await SendAsync(HttpMethod.Get, "runs/get?run_id=" + Uri.EscapeDataString(runId), null, cancellationToken).ConfigureAwait(false);
+        var run = reply["run"] as JsonObject ?? throw new TrackingException(TrackingFailure.Rejected, "runs/get returned no run");
+        var handle = Handle(run["info"] as JsonObject) ?? throw new TrackingException(TrackingFailure.Rejected, "runs/get returned no run info");
+        var data = run["data"] as JsonObject;
+        static Dictionary<string, string> Pairs(JsonNode? array)
+        {
+            var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var item in array as JsonArray ?? [])
+                if ((string?)item?["key"] is { } key) pairs[key] = (string?)item?["value"] ?? "";
+            return pairs;
+        }
+        var metrics = (data?["metrics"] as JsonArray ?? [])
+            .Where(m => (string?)m?["key"] is not null)
+            .Select(m => new MlflowMetric((string)m!["key"]!, ReadNumber(m["value"]), (long?)m["timestamp"] ?? 0, (long?)m["step"] ?? 0))
+            .ToList();
+        return new MlflowRunRecord(handle, Pairs(data?["tags"]), Pairs(data?["params"]), metrics);
+    }
+
+    /// <summary>
+    /// Downloads one artifact of <paramref name="run"/> (<paramref name="artifactPath"/> under its artifact root) through
+    /// the server's artifact proxy, the same layout <see cref="UploadArtifactAsync"/> writes; a <c>file:</c> root is read directly.
+    /// </summary>
+    public async Task<byte[]> DownloadArtifactAsync(MlflowRunHandle run, string artifactPath, CancellationToken cancellationToken)
+    {
+        var root = run.ArtifactUri;
+        if (root.StartsWith("file:", StringComparison.Ordinal))
+        {
+            var file = Path.Combine([new Uri(root).LocalPath, .. artifactPath.Split('/', StringSplitOptions.RemoveEmptyEntries)]);
+            if (!File.Exists(file)) throw new TrackingException(TrackingFailure.Rejected, $"artifact {artifactPath}: no such file {file}", errorCode: "RESOURCE_DOES_NOT_EXIST");
+            return await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        var url = ArtifactUrl(root, artifactPath);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, url), "artifact download " + artifactPath, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TrackingException e) when (e.Transient && attempt < _options.MaxAttempts)
+            {
+                await Task.Delay(_options.Backoff * Math.Pow(2, attempt - 1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public async Task UpdateRunAsync(MlflowRunHandle run, string status, long endTime, CancellationToken cancellationToken) =>
         await SendAsync(HttpMethod.Post, "runs/update", new JsonObject { ["run_id"] = run.RunId, ["status"] = status, ["end_time"] = endTime }, cancellationToken).ConfigureAwait(false);
@@ -247,15 +298,29 @@ public sealed class MlflowRestClient : IRunTracker
 
     private async Task<JsonObject> SendWithTimeoutAsync(Func<HttpRequestMessage> build, string what, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var text = Encoding.UTF8.GetString(await SendRawAsync(build, what, timeout, cancellationToken).ConfigureAwait(false));
+        try
+        {
+            return string.IsNullOrWhiteSpace(text) ? [] : JsonNode.Parse(text) as JsonObject ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    // One request: the reply's bytes on success, else a TrackingException classifying the failure.
+    private async Task<byte[]> SendRawAsync(Func<HttpRequestMessage> build, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         using var request = build();
         HttpResponseMessage response;
-        string text;
+        byte[] bytes;
         try
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, limit.Token).ConfigureAwait(false);
-            text = await response.Content.ReadAsStringAsync(limit.Token).ConfigureAwait(false);
+            bytes = await response.Content.ReadAsByteArrayAsync(limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -272,17 +337,8 @@ public sealed class MlflowRestClient : IRunTracker
         }
         using (response)
         {
-            if (response.IsSuccessStatusCode)
-            {
-                try
-                {
-                    return string.IsNullOrWhiteSpace(text) ? [] : JsonNode.Parse(text) as JsonObject ?? [];
-                }
-                catch (JsonException)
-                {
-                    return [];
-                }
-            }
+            if (response.IsSuccessStatusCode) return bytes;
+            var text = Encoding.UTF8.GetString(bytes);
             var code = (int)response.StatusCode;
             var (errorCode, detail) = ErrorText(text);
             var kind = code >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests || response.StatusCode == HttpStatusCode.RequestTimeout

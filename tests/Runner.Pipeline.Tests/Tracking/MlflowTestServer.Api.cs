@@ -18,10 +18,14 @@ public sealed partial class MlflowTestServer
     {
         if (endpoint == "artifacts")
         {
-            if (request.HttpMethod != "PUT") return (405, Error("BAD_REQUEST", "only PUT here"));
+            if (request.HttpMethod is not ("PUT" or "GET")) return (405, Error("BAD_REQUEST", "only PUT and GET here"));
             var relative = path["/api/2.0/mlflow-artifacts/artifacts/".Length..];
             var decoded = Uri.UnescapeDataString(relative);
             if (decoded.Split('/').Contains("..")) return (400, Error("INVALID_PARAMETER_VALUE", "Invalid path"));
+            if (request.HttpMethod == "GET")
+                return Artifacts.TryGetValue(decoded, out var stored)
+                    ? (200, System.Text.Encoding.UTF8.GetString(stored))
+                    : (404, Error("RESOURCE_DOES_NOT_EXIST", $"File {decoded} not found"));
             Artifacts[decoded] = bytes;
             return (200, "{}");
         }
@@ -45,6 +49,7 @@ public sealed partial class MlflowTestServer
             ("POST", "runs/update") => UpdateRun(json),
             ("POST", "runs/log-batch") => LogBatch(json),
             ("POST", "runs/search") => Search(json),
+            ("GET", "runs/get") => GetRun(query["run_id"]),
             ("GET", "metrics/get-history") => History(query["run_id"], query["metric_key"], query["max_results"], query["page_token"]),
             _ => (404, Error("ENDPOINT_NOT_FOUND", $"No API route for {request.HttpMethod} {path}")),
         };
@@ -83,6 +88,29 @@ public sealed partial class MlflowTestServer
         run.Tags["mlflow.runName"] = run.Name = run.Name.Length > 0 ? run.Name : tagName ?? "bouncy-cat-123";
         Runs[run.Id] = run;
         return (200, new JsonObject { ["run"] = new JsonObject { ["info"] = Info(run), ["data"] = new JsonObject() } }.ToJsonString());
+    }
+
+    // runs/get: info, tags, params and the latest metric per key (highest step, then latest timestamp), as MLflow does.
+    private (int, string) GetRun(string? id)
+    {
+        if (!Runs.TryGetValue(id ?? "", out var run)) return (404, Error("RESOURCE_DOES_NOT_EXIST", $"Run '{id}' not found"));
+        static JsonArray Pairs(Dictionary<string, string> d) => new([.. d.Select(p => (JsonNode)new JsonObject { ["key"] = p.Key, ["value"] = p.Value })]);
+        var latest = run.Metrics.GroupBy(m => m.Key).Select(g => g.OrderBy(m => m.Step).ThenBy(m => m.Timestamp).Last());
+        var metrics = new JsonArray([.. latest.Select(m => (JsonNode)new JsonObject
+        {
+            ["key"] = m.Key,
+            ["value"] = double.IsFinite(m.Value) ? JsonValue.Create(m.Value) : JsonValue.Create(double.IsNaN(m.Value) ? "NaN" : m.Value > 0 ? "Infinity" : "-Infinity"),
+            ["timestamp"] = m.Timestamp,
+            ["step"] = m.Step,
+        })]);
+        return (200, new JsonObject
+        {
+            ["run"] = new JsonObject
+            {
+                ["info"] = Info(run),
+                ["data"] = new JsonObject { ["metrics"] = metrics, ["params"] = Pairs(run.Params), ["tags"] = Pairs(run.Tags) },
+            },
+        }.ToJsonString());
     }
 
     private static JsonObject Info(ServerRun run) => new()
