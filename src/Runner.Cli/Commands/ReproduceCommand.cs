@@ -48,6 +48,13 @@ public static class ReproduceCommand
             : RecordedRun.FromMlflow(mlflowRun!, trackingUri, context);
 
         var experiment = SpecLoader.Load(recorded.SpecPath, SpecOptions.LoadOptions(context, null, null));
+        // A resolved.yaml downloaded from an MLflow server lives in a temp folder of its own: loaded, it is no longer needed.
+        var downloads = Path.Combine(Path.GetTempPath(), "runner-reproduce") + Path.DirectorySeparatorChar;
+        if (recorded.SpecPath.StartsWith(downloads, StringComparison.Ordinal))
+        {
+            try { Directory.Delete(Path.GetDirectoryName(recorded.SpecPath)!, recursive: true); }
+            catch (IOException) { }
+        }
         if (experiment.Points.Count != 1)
             throw new RunnerException($"{recorded.SpecPath} resolves to {experiment.Points.Count} points, not one run", exitCode: 2);
         var point = experiment.Points[0];
