@@ -6,16 +6,7 @@ namespace Runner.Cli.Tests;
 /// <summary>The real stages (capture, train, evaluate) end to end on a tiny synthetic experiment.</summary>
 public sealed class BuiltinStagesTests : IDisposable
 {
-    private const string Spec = """
-        name: tiny-synthetic
-        seed: 3
-        device: cpu
-        data:
-          synthetic: { features: 24, d_in: 16, frequency: 0.05 }
-          tokens: 20_000
-        sae: { architecture: topk, dict_size: 64, k: 4, lr: 3e-3, batch_size: 256, tokens: 60_000 }
-        evaluate: { tokens: 4_000 }
-        """;
+    private const string Spec = TinySpecs.Synthetic;
 
     private readonly CliHarness _cli = new() { Stages = StageCatalog.Create };
 

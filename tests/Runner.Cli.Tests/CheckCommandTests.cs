@@ -8,17 +8,7 @@ namespace Runner.Cli.Tests;
 /// <summary>The tiny synthetic spec run once with the real stages; each test checks it (from the cache) against its own baseline.</summary>
 public sealed class CheckFixture : IDisposable
 {
-    public const string Spec = """
-        name: tiny-synthetic
-        seed: 3
-        device: cpu
-        data:
-          synthetic: { features: 24, d_in: 16, frequency: 0.05 }
-          tokens: 20_000
-        sae: { architecture: topk, dict_size: 64, k: 4, lr: 3e-3, batch_size: 256, tokens: 60_000 }
-        evaluate: { tokens: 4_000 }
-        tracking: none
-        """;
+    public const string Spec = TinySpecs.Synthetic + "tracking: none\n";
 
     public CheckFixture()
     {
