@@ -14,7 +14,6 @@ using Runner.Pipeline.Runs;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Stages;
 using Runner.Torch;
-using ModelSite = Runner.Core.Models.HookSite;
 
 namespace Runner.Cli.Commands;
 
@@ -108,7 +107,7 @@ public static class ModelCommands
                         ?? throw new RunnerException("--clamp needs an SAE: pass --sae RUN_DIR (or an SAELens folder), or --model SPEC after `runner run SPEC`", ExitCodes.Usage);
                     using var saved = SaeLensFolder.Load(saeSource.SaeFolder);
                     saeModel = SaeFactory.FromSaeLens(saved.Config.Architecture, saved.Config.K, saved.Weights, dev);
-                    var point = target.Point ?? HookNames.Parse(saved.Config.Metadata.HookName)
+                    var point = target.Point ?? HookPoint.ParseTransformerLens(saved.Config.Metadata.HookName)
                         ?? throw new RunnerException($"{saeSource.SaeFolder}: cfg.json's hook_name '{saved.Config.Metadata.HookName}' is not a hook point Runner knows (blocks.L.hook_resid_post, ...)", ExitCodes.Usage);
                     if (point.Layer >= lm.Config.Layers) throw new RunnerException($"the SAE's hook {point} is past the model's {lm.Config.Layers} layers", ExitCodes.Usage);
                     var max = saeSource.FeatureStats is { } stats ? MaxActivation(stats) : null;
@@ -230,29 +229,6 @@ internal sealed record ClampArgument(int Feature, string? Topic, string Kind, do
             "add" => new FeatureClamp(Feature, ClampMode.Add, Amount),
             _ => new FeatureClamp(Feature, ClampMode.Value, Amount),
         };
-    }
-}
-
-/// <summary>TransformerLens hook names (SAELens's hook_name) back to hook points.</summary>
-internal static class HookNames
-{
-    public static HookPoint? Parse(string? name)
-    {
-        if (name is null || !name.StartsWith("blocks.", StringComparison.Ordinal)) return null;
-        var rest = name["blocks.".Length..];
-        var dot = rest.IndexOf('.');
-        if (dot <= 0 || !int.TryParse(rest.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var layer)) return null;
-        ModelSite? site = rest[(dot + 1)..] switch
-        {
-            "hook_resid_pre" => ModelSite.ResidPre,
-            "hook_resid_mid" => ModelSite.ResidMid,
-            "hook_resid_post" => ModelSite.ResidPost,
-            "mlp.hook_post" => ModelSite.MlpHidden,
-            "hook_mlp_out" => ModelSite.MlpOut,
-            "hook_attn_out" => ModelSite.AttnOut,
-            _ => null,
-        };
-        return site is { } s ? new HookPoint(layer, s) : null;
     }
 }
 

@@ -29,6 +29,35 @@ public readonly record struct HookPoint(int Layer, HookSite Site)
         throw new RunnerException($"'{text}' is not a hook point (expected blocks.<layer>.<site> with site one of {string.Join(", ", Enum.GetValues<HookSite>().Select(SiteName))})", exitCode: 2);
     }
 
+    // TransformerLens's hook names, which SAELens's cfg.json hook_name uses.
+    private static readonly (HookSite Site, string Name)[] TransformerLensNames =
+    [
+        (HookSite.ResidPre, "hook_resid_pre"), (HookSite.ResidMid, "hook_resid_mid"), (HookSite.ResidPost, "hook_resid_post"),
+        (HookSite.MlpHidden, "mlp.hook_post"), (HookSite.MlpOut, "hook_mlp_out"), (HookSite.AttnOut, "hook_attn_out"),
+    ];
+
+    /// <summary>The TransformerLens name SAELens's cfg.json uses: <c>blocks.L.hook_resid_post</c>, <c>blocks.L.mlp.hook_post</c> (mlp_hidden), ...</summary>
+    public string TransformerLensName
+    {
+        get
+        {
+            var site = Site;
+            return $"blocks.{Layer}." + TransformerLensNames.First(n => n.Site == site).Name;
+        }
+    }
+
+    /// <summary>Parses a TransformerLens hook name (see <see cref="TransformerLensName"/>); null when it is not one Runner knows.</summary>
+    public static HookPoint? ParseTransformerLens(string? name)
+    {
+        if (name is null || !name.StartsWith("blocks.", StringComparison.Ordinal)) return null;
+        var rest = name["blocks.".Length..];
+        var dot = rest.IndexOf('.');
+        if (dot <= 0 || !int.TryParse(rest.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var layer)) return null;
+        foreach (var (site, siteName) in TransformerLensNames)
+            if (rest[(dot + 1)..] == siteName) return new HookPoint(layer, site);
+        return null;
+    }
+
     /// <summary>E.g. <c>blocks.3.resid_post</c>.</summary>
     public override string ToString() => $"blocks.{Layer}.{SiteName(Site)}";
 }

@@ -96,7 +96,7 @@ public sealed class EvaluateStage : IStage
             foreach (var (k, v) in TopicEvaluation.Run(context.OutputDirectory, sae, reader, vocabulary, spec.Evaluate.TopicPrecision, device, ct)) metrics[k] = v;
         }
         if (tokenizer is not null)
-            ModelEvaluation.TopExamples(Path.Combine(context.OutputDirectory, "top_examples.json"), sae, reader, tokenizer, special!,
+            ModelEvaluation.TopExamples(Path.Combine(context.OutputDirectory, "top_examples.json"), sae, reader, ids, tokenizer, special!,
                 m.MaxActivation, m.Density, spec.Evaluate.TopFeatures, spec.Evaluate.TopExamples, spec.Evaluate.ExampleWindow, device, ct);
 
         var truth = Path.Combine(capture, "truth.safetensors");

@@ -47,20 +47,8 @@ public static class LanguageModels
         _ => throw new ArgumentOutOfRangeException(nameof(hook)),
     });
 
-    /// <summary>
-    /// The hook's TransformerLens name, which SAELens's cfg.json hook_name uses: <c>blocks.L.hook_resid_pre</c>,
-    /// <c>.hook_resid_mid</c>, <c>.hook_resid_post</c>, <c>.mlp.hook_post</c> (mlp_hidden), <c>.hook_mlp_out</c>, <c>.hook_attn_out</c>.
-    /// </summary>
-    public static string TransformerLensHookName(HookSpec hook) => $"blocks.{hook.Layer}." + hook.Site switch
-    {
-        Spec.HookSite.ResidPre => "hook_resid_pre",
-        Spec.HookSite.ResidMid => "hook_resid_mid",
-        Spec.HookSite.ResidPost => "hook_resid_post",
-        Spec.HookSite.MlpHidden => "mlp.hook_post",
-        Spec.HookSite.MlpOut => "hook_mlp_out",
-        Spec.HookSite.AttnOut => "hook_attn_out",
-        _ => throw new ArgumentOutOfRangeException(nameof(hook)),
-    };
+    /// <summary>The hook's TransformerLens name, which SAELens's cfg.json hook_name uses (see <see cref="HookPoint.TransformerLensName"/>).</summary>
+    public static string TransformerLensHookName(HookSpec hook) => Point(hook).TransformerLensName;
 
     /// <summary>Checks hook.layer and data.context against the checkpoint's config.json (a usage error when out of range).</summary>
     public static void CheckShape(ExperimentSpec spec)
@@ -71,13 +59,6 @@ public static class LanguageModels
             throw new RunnerException($"hook.layer: must be < {config.Layers} (the model has {config.Layers} layers), got {spec.Hook.Layer}", BadInput);
         if (spec.Data.Context > config.MaxPositions)
             throw new RunnerException($"data.context: must be <= the model's {config.MaxPositions} positions, got {spec.Data.Context}", BadInput);
-    }
-
-    /// <summary>Checks hook.layer against the loaded model.</summary>
-    public static void CheckHook(HookSpec hook, TransformerModel model)
-    {
-        if (hook.Layer >= model.Config.Layers)
-            throw new RunnerException($"hook.layer: must be < {model.Config.Layers} (the model has {model.Config.Layers} layers), got {hook.Layer}", BadInput);
     }
 
     /// <summary>

@@ -28,13 +28,10 @@ internal static class ModelCapture
         var resolved = LanguageModels.Resolve(context);
         var tokenizer = TokenizerLoader.Load(resolved.Directory);
         using var model = LanguageModels.Load(resolved, device, spec.Model.Dtype);
-        LanguageModels.CheckHook(spec.Hook, model);
         var point = LanguageModels.Point(spec.Hook);
         var separator = LanguageModels.Separator(tokenizer, model.Config);
         var special = LanguageModels.SpecialTable(tokenizer, model.Config.VocabSize);
-        var context_ = spec.Data.Context;
-        if (context_ > model.Config.MaxPositions)
-            throw new RunnerException($"data.context: must be <= the model's {model.Config.MaxPositions} positions, got {context_}", 2);
+        var context_ = spec.Data.Context;   // checked against the model at planning (LanguageModels.CheckShape, SpecChecks for toy)
 
         var width = (int)model.SiteWidth(point.Site);
         var dtype = spec.Data.ActivationDtype == Spec.Precision.Bfloat16 ? DType.BFloat16 : DType.Float32;

@@ -77,13 +77,12 @@ internal static class ModelEvaluation
     /// features): for each, the <paramref name="examples"/> eval positions with the highest activation, each with its
     /// token and ±<paramref name="window"/> tokens of context. Written as JSON to <paramref name="path"/>.
     /// </summary>
-    public static void TopExamples(string path, ISparseAutoencoder sae, ActivationShardReader eval, ITokenizer tokenizer, bool[] special,
+    public static void TopExamples(string path, ISparseAutoencoder sae, ActivationShardReader eval, long[] ids, ITokenizer tokenizer, bool[] special,
         double[] maxActivation, double[] density, int features, int examples, int window, Device device, CancellationToken ct)
     {
         var chosen = Enumerable.Range(0, maxActivation.Length).Where(i => density[i] > 0)
             .OrderByDescending(i => maxActivation[i]).ThenBy(i => i).Take(features).ToArray();
-        var context = eval.SequenceLength;
-        var ids = new long[eval.Rows];
+        var context = eval.SequenceLength;   // ids: the token id of every eval row, in order
         var top = new JsonArray();
         if (chosen.Length > 0)
         {
@@ -101,7 +100,6 @@ internal static class ModelEvaluation
                 using (TorchRuntime.NoGrad())
                 {
                     var tok = batch.TokenIds!;
-                    tok.To(DType.Int64).CopyTo<long>(ids.AsSpan((int)row, (int)batch.Count));
                     var x = batch.Activations.To(device, DType.Float32);
                     var s = sae.InputScale;
                     var f = sae.Encode(s == 1 ? x : x * s).IndexSelect(1, selected);              // [b, N]

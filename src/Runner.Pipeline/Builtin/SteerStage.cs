@@ -64,7 +64,6 @@ public sealed class SteerStage : IStage
         var resolved = LanguageModels.Resolve(context);
         var tokenizer = TokenizerLoader.Load(resolved.Directory);
         using var model = LanguageModels.Load(resolved, device, spec.Model.Dtype);
-        LanguageModels.CheckHook(spec.Hook, model);
         var point = LanguageModels.Point(spec.Hook);
         using var saved = SaeLensFolder.Load(Path.Combine(context.Input("train").Directory, "sae"));
         using var sae = SaeFactory.FromSaeLens(saved.Config.Architecture, saved.Config.K, saved.Weights, device);
