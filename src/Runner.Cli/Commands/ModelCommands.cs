@@ -44,7 +44,9 @@ public static class ModelCommands
                 return ExitCodes.Ok;
             }
             context.Out.WriteLine($"{ids.Length} tokens");
-            foreach (var id in ids) context.Out.WriteLine($"{id,8}  {JsonSerializer.Serialize(tokenizer.Piece(id))}");
+            // Quoted so whitespace is visible; < > & ' stay readable (the default encoder escapes them for HTML).
+            var readable = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            foreach (var id in ids) context.Out.WriteLine($"{id,8}  {JsonSerializer.Serialize(tokenizer.Piece(id), readable)}");
             return ExitCodes.Ok;
         });
         return command;
