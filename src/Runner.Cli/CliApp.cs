@@ -23,6 +23,7 @@ public static class CliApp
             TablesCommand.Create(context),
             CacheCommand.Create(context),
             DoctorCommand.Create(context),
+            GpuCheckCommand.Create(context),
             BenchCommand.Create(context),
             TrackingCommand.Create(context),
             HookCommand.Create(context),

@@ -29,6 +29,8 @@ internal static class RunExecutors
     {
         var dll = typeof(RunCommand).Assembly.Location;
         var process = Environment.ProcessPath ?? "dotnet";
+        // The app's own executable (an apphost, or a self-contained bundle's runner) runs itself: no dotnet needed.
+        if (Path.GetFileNameWithoutExtension(process) == Path.GetFileNameWithoutExtension(dll)) return (process, []);
         var host = Path.GetFileNameWithoutExtension(process) == "dotnet"
             ? process
             : context.GetEnvironment("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
