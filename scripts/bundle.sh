@@ -27,11 +27,20 @@ publish src/Runner.Cli/Runner.Cli.csproj "$stage/app"
 for t in Runner.Torch.Tests Runner.Core.Tests; do
   echo "bundle: publishing $t..." >&2
   publish "tests/$t/$t.csproj" "$stage/tests/$t"
-  # Files the CLI has byte for byte (the runtime, shared assemblies) become hard links: stored once.
-  (cd "$stage/tests/$t" && for f in *; do
-     [ -f "$f" ] && [ -f "$stage/app/$f" ] && cmp -s "$f" "$stage/app/$f" && ln -f "$stage/app/$f" "$f"
-   done; true)
+  # Subfolders of a test publish are the test SDK's code-coverage engines (every OS) and resource
+  # translations: nothing the xunit runner needs.
+  find "$stage/tests/$t" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 done
+# Files that an earlier tree has byte for byte (the runtime, shared assemblies, xunit) become hard links: stored once.
+(cd "$stage" && for t in tests/*/; do
+   for f in "$t"*; do
+     name="${f#"$t"}"
+     for first in app/"$name" tests/*/"$name"; do
+       [ "$first" = "$f" ] && break
+       [ -f "$first" ] && cmp -s "$first" "$f" && { ln -f "$first" "$f"; break; }
+     done
+   done
+ done)
 cp "$ROOT/src/Native/CMakeLists.txt" "$ROOT/src/Native/"*.cpp "$stage/native/src/"
 cp -r "$ROOT/experiments" "$ROOT/configs" "$stage/"
 cp "$ROOT/bench/torch_ref.py" "$stage/bench/"

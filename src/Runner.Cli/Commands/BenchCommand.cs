@@ -43,7 +43,7 @@ public static class BenchCommand
                     Iterations = Positive(r.GetValue(iters), "--iters"),
                     Warmup = Math.Max(0, r.GetValue(warmup)),
                     DType = DTypes.Parse(r.GetValue(dtype)!),
-                    Device = Device.Parse(r.GetValue(device)!),
+                    Device = DeviceAvailability.Require(Device.Parse(r.GetValue(device)!)),
                 };
                 if (r.GetValue(threads) is { } t) TorchRuntime.Threads = Positive(t, "--threads");
             }
@@ -131,7 +131,7 @@ public static class BenchCommand
                     Steps = Positive(r.GetValue(steps), "--steps"),
                     Warmup = Math.Max(0, r.GetValue(warmup)),
                     DType = precision,
-                    Device = Device.Parse(r.GetValue(device)!),
+                    Device = DeviceAvailability.Require(Device.Parse(r.GetValue(device)!)),
                 };
                 if (r.GetValue(threads) is { } t) TorchRuntime.Threads = Positive(t, "--threads");
             }
@@ -239,7 +239,7 @@ public static class BenchCommand
                     DType = precision,
                     Threads = r.GetValue(threads) is { } n ? Positive(n, "--threads") : null,
                     Seed = r.GetValue(seed),
-                    Device = Device.Parse(r.GetValue(device)!),
+                    Device = DeviceAvailability.Require(Device.Parse(r.GetValue(device)!)),
                 };
             }
             catch (Exception e) when (e is FormatException or ArgumentException)

@@ -27,6 +27,13 @@ public static class DoctorCommand
         o.WriteLine($"BLAS             {TorchRuntime.BlasInfo}");
         var blasThreads = TorchRuntime.OpenBlasThreads;
         o.WriteLine($"threads          {TorchRuntime.Threads} intra-op{(blasThreads > 0 ? $", {blasThreads} OpenBLAS" : "")} ({Environment.ProcessorCount} cores; RUNNER_THREADS={Environment.GetEnvironmentVariable("RUNNER_THREADS") ?? "unset"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"})");
+        if (Environment.GetEnvironmentVariable("RUNNER_BUNDLE") is { Length: > 0 } bundle)
+        {
+            var record = Path.Combine(bundle, "native", "current", "build.json");
+            o.WriteLine($"bundle           {bundle}{(File.Exists(record) ? "" : " (no build record)")}");
+            if (File.Exists(record) && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record)) is System.Text.Json.Nodes.JsonObject b)
+                o.WriteLine($"shim built for   libtorch {b["libtorch_version"]} via {b["route"]}{(b["cuda_version"]?.ToString() is { Length: > 0 } c ? $", CUDA {c}" : ", no CUDA")}{(b["gpu"]?.ToString() is { Length: > 0 } g ? $", {g}" : "")}; {b["compiler"]}; {b["built_at"]}");
+        }
         if (TorchRuntime.CudaIsAvailable)
         {
             var n = TorchRuntime.CudaDeviceCount;

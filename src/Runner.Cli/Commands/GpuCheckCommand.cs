@@ -147,7 +147,7 @@ public static class GpuCheckCommand
             runs[device] = Runner($"agreement-{device}.log", ["run", spec, "--device", device, .. Sets(specSets), "--runs-dir", Path.Combine(dir, $"runs-{device}"), "--cache-dir", cache]);
         var node = new JsonObject
         {
-            ["tolerance"] = $"|cpu - cuda| <= max({Agreement.RelativeTolerance} * max(|cpu|, |cuda|), {Agreement.AbsoluteTolerance})",
+            ["tolerance"] = $"|cpu - cuda| <= max({Agreement.RelativeTolerance} * max(|cpu|, |cuda|), {Agreement.AbsoluteTolerance}); {Agreement.LatentFractionTolerance} for fractions of latents (dead, dense, freq_over_1_percent)",
             ["seconds"] = new JsonObject(runs.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Math.Round(p.Value.Seconds, 1)))),
         };
         report["agreement"] = node;
@@ -172,7 +172,7 @@ public static class GpuCheckCommand
         }).ToArray());
         var off = rows.Where(m => !m.Agrees).ToList();
         node["agrees"] = off.Count == 0;
-        say($"agreement: golden-gate-mini SAE, cpu {runs["cpu"].Seconds:F0} s vs cuda {runs["cuda"].Seconds:F0} s; {rows.Count - off.Count} of {rows.Count} metrics within max({Agreement.RelativeTolerance:P0} relative, {Agreement.AbsoluteTolerance} absolute)");
+        say($"agreement: golden-gate-mini SAE, cpu {runs["cpu"].Seconds:F0} s vs cuda {runs["cuda"].Seconds:F0} s; {rows.Count - off.Count} of {rows.Count} metrics within max({Agreement.RelativeTolerance:P0} relative, {Agreement.AbsoluteTolerance} absolute; {Agreement.LatentFractionTolerance} for fractions of latents)");
         foreach (var m in rows.Where(m => m.Name.StartsWith("evaluate.", StringComparison.Ordinal) || !m.Agrees).Take(24))
             say(string.Create(CultureInfo.InvariantCulture, $"  {(m.Agrees ? "ok  " : "OFF ")} {m.Name,-40} cpu {m.Cpu,12:G6}  cuda {m.Cuda,12:G6}  diff {m.Difference:G3}"));
         return off.Count == 0;

@@ -81,7 +81,7 @@ public static class ModelCommands
         {
             var clamps = (r.GetValue(clamp) ?? []).Select(ClampArgument.Parse).ToList();
             var target = ModelTarget.Resolve(context, r.GetValue(model)!, r.GetValue(set));
-            var dev = Parse(() => Device.Parse(r.GetValue(device)!));
+            var dev = DeviceAvailability.Require(Parse(() => Device.Parse(r.GetValue(device)!)));
             var precision = Parse(() => DTypes.Parse(r.GetValue(dtype)!));
             if (precision is not (DType.Float32 or DType.BFloat16)) throw new RunnerException($"--dtype must be float32 or bfloat16, got {precision.Name()}", ExitCodes.Usage);
             var sampling = new SamplingOptions { Greedy = r.GetValue(greedy), Temperature = r.GetValue(temperature), TopK = r.GetValue(topK), TopP = r.GetValue(topP) };

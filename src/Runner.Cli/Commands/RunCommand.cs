@@ -125,6 +125,9 @@ public static class RunCommand
     /// </summary>
     internal static ExecutionReport Execute(CliContext context, StageGraph graph, StageCache cache, PipelineOptions options, LoadedExperiment experiment)
     {
+        // The points that run here must get their device (a Slurm parent or a dry run may plan for GPUs it lacks).
+        foreach (var d in experiment.Points.Where(p => options.Point is null || p.Index == options.Point).Select(p => p.Spec.Device).Distinct())
+            DeviceAvailability.Require(d);
         ExecutionReport report;
         PipelineCancelledException? cancelled = null;
         using (var progress = ProgressRenderer.Create(context))
