@@ -12,31 +12,34 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [ "$(id -u)" = 0 ] || { echo "bundle test: needs root (mount namespaces, an unprivileged user to run as)" >&2; exit 2; }
 PY=/usr/bin/python3
 "$PY" -c 'import torch' 2>/dev/null || {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch >/tmp/runner-apt-pytorch.log 2>&1 \
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; } >/tmp/runner-apt-pytorch.log 2>&1 \
     || { tail -n 20 /tmp/runner-apt-pytorch.log >&2; echo "bundle test: python3-torch could not be installed" >&2; exit 2; }; }
 work="$(mktemp -d /tmp/runner-bundle-test.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 fail() { echo "bundle test: FAILED: $*" >&2; exit 1; }
 
-"$ROOT/scripts/bundle.sh" "$work/runner.tar.xz"
+if [ -n "${RUNNER_BUNDLE_TAR:-}" ]; then cp "$RUNNER_BUNDLE_TAR" "$work/runner.tar.xz"   # an already built bundle (while working on this script)
+else "$ROOT/scripts/bundle.sh" "$work/runner.tar.xz"; fi
 size=$(stat -c %s "$work/runner.tar.xz")
 [ "$size" -le $((60 * 1024 * 1024)) ] || fail "bundle is $size bytes, over 60 MiB"
 chown -R 65534:65534 "$work"
 
 dotnet_dir="$(dirname "$(readlink -f "$(command -v dotnet)")")"
-# As nobody, with the .NET install hidden (an empty tmpfs over it) and a plain environment.
-as_user() {   # extra mounts..., --, command
-  local mounts=()
-  while [ "$1" != -- ]; do mounts+=("$1"); shift; done; shift
-  unshare --mount --propagation private bash -c '
-    set -e; d="$1"; shift
-    mount -t tmpfs tmpfs "$d"
-    while [ "$1" != -- ]; do mount --bind /dev/null "$1" 2>/dev/null || mount -t tmpfs tmpfs "$1"; shift; done; shift
-    exec setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="'"$work"'/home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@"' \
-    _ "$dotnet_dir" "${mounts[@]}" -- "$@"
-}
-mkdir -p "$work/home" && chown 65534:65534 "$work/home"
+# As nobody, with the .NET install hidden (an empty tmpfs over it), extra paths hidden too (a file: /dev/null
+# bound over it; a folder: an empty tmpfs), and a plain environment: as_user [PATH_TO_HIDE...] -- COMMAND...
+cat >"$work/as-user.sh" <<'INNER'
+set -e
+home="$1"; shift
+while [ "$1" != -- ]; do
+  if [ -d "$1" ]; then mount -t tmpfs tmpfs "$1"; else mount --bind /dev/null "$1"; fi
+  shift
+done
+shift
+exec setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$home" TMPDIR="$home/tmp" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@"
+INNER
+as_user() { unshare --mount --propagation private bash "$work/as-user.sh" "$work/home" "$dotnet_dir" "$@"; }
+mkdir -p "$work/home/tmp" && chown -R 65534:65534 "$work/home"   # its own TMPDIR: tests keep fixed folders under /tmp that root may own
 
 start=$SECONDS
 as_user -- bash -c "cd '$work' && tar xf runner.tar.xz && ! command -v dotnet && id -u" >"$work/unpack.log" 2>&1 || { cat "$work/unpack.log"; fail "unpack as nobody, or dotnet still visible"; }
