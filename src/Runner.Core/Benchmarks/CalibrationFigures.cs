@@ -5,7 +5,8 @@ namespace Runner.Core.Benchmarks;
 /// <list type="bullet">
 /// <item>a model forward pass costs <c>flops / (ForwardGflops·1e9) + ForwardSecondsPerLayerWidth · layers · d_model</c> seconds per token
 /// (matmuls plus the width-proportional elementwise work that dominates small models);</item>
-/// <item>an SAE training step costs <c>12·d_in·d_sae / (SaeGflops·1e9) + SaeSecondsPerLatent · d_sae</c> seconds per row.</item>
+/// <item>an SAE training step of B rows costs <c>SaeSecondsPerStep + B · 12·d_in·d_sae / (SaeGflops·1e9)</c> seconds
+/// (a fixed per-step cost — optimizer, kernel launches, batch assembly — plus the matmuls).</item>
 /// </list>
 /// </summary>
 public sealed record CalibrationFigures
@@ -19,8 +20,8 @@ public sealed record CalibrationFigures
     /// <summary>Effective GFLOP/s of float32 SAE training with the dense count 12·d_in·d_sae per row.</summary>
     public required double SaeGflops { get; init; }
 
-    /// <summary>Seconds per row per latent of the latent-wise work of an SAE step (activation, Adam, decoder fix-ups).</summary>
-    public required double SaeSecondsPerLatent { get; init; }
+    /// <summary>Fixed seconds of an SAE training step, whatever its size.</summary>
+    public required double SaeSecondsPerStep { get; init; }
 
     /// <summary>bfloat16 matmul rate over float32's (at least 1, at most 4): how much faster bf16 models and autocast SAEs run.</summary>
     public required double Bf16Speedup { get; init; }

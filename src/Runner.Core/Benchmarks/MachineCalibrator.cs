@@ -24,17 +24,17 @@ public static class MachineCalibrator
         var (fb, tb, lb, db) = Forward(device, d: 384, layers: 2, heads: 6, batch: 8, context: 128);
         var (forwardRate, forwardWidth) = Fit(fa, la * (double)da, ta, fb, lb * (double)db, tb);
 
-        // SAE training: t = 12·d_in·d_sae / G + s · d_sae per row.
-        var (sa, sta, za) = Sae(device, dIn: 64, dSae: 512);
-        var (sb, stb, zb) = Sae(device, dIn: 256, dSae: 4096);
-        var (saeRate, saeLatent) = Fit(sa, za, sta, sb, zb, stb);
+        // SAE training: t = a + B·12·d_in·d_sae / G per step, from a step-overhead-bound shape and a matmul-bound one.
+        var (sa, sta) = Sae(device, dIn: 64, dSae: 512, batch: 256);
+        var (sb, stb) = Sae(device, dIn: 256, dSae: 4096, batch: 1024);
+        var (saeRate, saeStep) = Fit(sa, 1, sta, sb, 1, stb);
 
         return new CalibrationFigures
         {
             ForwardGflops = forwardRate / 1e9,
             ForwardSecondsPerLayerWidth = forwardWidth,
             SaeGflops = saeRate / 1e9,
-            SaeSecondsPerLatent = saeLatent,
+            SaeSecondsPerStep = saeStep,
             Bf16Speedup = Bf16Speedup(device),
             BaseRssBytes = baseRss,
             Threads = TorchRuntime.Threads,
@@ -69,14 +69,15 @@ public static class MachineCalibrator
         return (result.FlopPerToken, 1 / result.TokensPerSecondAll, layers, d);
     }
 
-    private static (double Flops, double Seconds, int DSae) Sae(Device device, int dIn, int dSae)
+    // (FLOPs of a step, seconds of a step)
+    private static (double Flops, double Seconds) Sae(Device device, int dIn, int dSae, int batch)
     {
         var result = SaeBenchmark.Run(new SaeBenchmarkOptions
         {
             Sae = new SaeOptions { DIn = dIn, DSae = dSae, Kind = SaeKind.Relu },
-            Batch = 1024, Warmup = 1, Steps = 3, Device = device,
+            Batch = batch, Warmup = 1, Steps = 4, Device = device,
         });
-        return (12.0 * dIn * dSae, 1 / result.TokensPerSecond, dSae);
+        return (12.0 * dIn * dSae * batch, batch / result.TokensPerSecond);
     }
 
     private static double Bf16Speedup(Device device)

@@ -120,7 +120,7 @@ public sealed class CostModel
             + 5 * batch * (dIn * (long)storage + 16);     // prefetched batches (ActivationReadOptions.Prefetch + 1)
         var mapped = spec.Data.Tokens * ((long)dIn * storage + 16);
         var bf16 = spec.Sae.Dtype == Precision.Bfloat16;
-        var seconds = Time(f => steps * batch * (12.0 * dIn * dSae / (f.SaeGflops * 1e9 * (bf16 ? Math.Min(f.Bf16Speedup, 2.2) : 1)) + f.SaeSecondsPerLatent * dSae));
+        var seconds = Time(f => steps * (f.SaeSecondsPerStep + batch * 12.0 * dIn * dSae / (f.SaeGflops * 1e9 * (bf16 ? Math.Min(f.Bf16Speedup, 2.2) : 1))));
         return new ResourceEstimate(disk, memory, seconds, mapped);
     }
 
@@ -130,7 +130,7 @@ public sealed class CostModel
         var rows = EvalRows(spec);
         var storage = SpecMapping.StorageDType(spec.Data.ActivationDtype).ElementSize();
         var window = 2L * spec.Evaluate.ExampleWindow + 1;
-        var disk = 6 * 4L * dSae + 16384 + spec.Evaluate.TopFeatures * spec.Evaluate.TopExamples * (window * 24 + 96);
+        var disk = 6 * 4L * dSae + 4096 + (model is null ? 0 : spec.Evaluate.TopFeatures * spec.Evaluate.TopExamples * (window * 24 + 96));   // top examples need tokens
         var ceLoss = model is not null && spec.Evaluate.CeLoss != false;
         var memory = Base + 4 * SaeParameters(spec, dIn) + 4 * 3L * 4096 * dSae
             + (model is null ? 0 : 4 * model.Parameters + (ceLoss ? 3 * model.ForwardTransientBytes(EvaluationTokens, spec.Data.Context, logits: true) : 0));
@@ -183,7 +183,10 @@ public sealed class CostModel
 
     // ---- helpers ------------------------------------------------------------------------------------------
 
-    private double? Time(Func<CalibrationFigures, double> seconds) => _figures is { } f ? Math.Round(seconds(f), 2) : null;
+    // Every stage also opens its inputs, writes and hashes a manifest and publishes: a few tenths of a second.
+    private const double StageSeconds = 0.3;
+
+    private double? Time(Func<CalibrationFigures, double> seconds) => _figures is { } f ? Math.Round(StageSeconds + seconds(f), 2) : null;
 
     // Seconds per token of a forward pass: matmuls at the calibrated rate (faster in bf16) plus width-bound work.
     private static double Forward(CalibrationFigures f, double flops, int layers, ModelShape model, double precision) =>
