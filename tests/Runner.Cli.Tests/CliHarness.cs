@@ -16,7 +16,7 @@ public sealed class CliHarness : IDisposable
     /// <summary>The calibration every harness uses (RUNNER_CALIBRATION): round figures.</summary>
     public const string Calibration = """
         { "format": "runner-calibration", "version": 1, "key": "test", "measured": "2026-12-01T00:00:00+00:00",
-          "forward_gflops": 50, "forward_seconds_per_layer_width": 2e-7, "sae_gflops": 25, "sae_seconds_per_step": 0.002,
+          "forward_gflops": 50, "forward_seconds_per_layer": 0.001, "sae_gflops": 25, "sae_seconds_per_step": 0.002,
           "bf16_speedup": 2, "base_rss_bytes": 200000000, "threads": 2, "measured_seconds": 5 }
         """;
 

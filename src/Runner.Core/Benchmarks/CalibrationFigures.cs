@@ -3,8 +3,9 @@ namespace Runner.Core.Benchmarks;
 /// <summary>
 /// This machine's measured speeds, as two-term per-token cost models fitted by <see cref="MachineCalibrator"/>:
 /// <list type="bullet">
-/// <item>a model forward pass costs <c>flops / (ForwardGflops·1e9) + ForwardSecondsPerLayerWidth · layers · d_model</c> seconds per token
-/// (matmuls plus the width-proportional elementwise work that dominates small models);</item>
+/// <item>a model forward pass over a batch of N tokens costs <c>N · flops / (ForwardGflops·1e9) + ForwardSecondsPerLayer · layers</c>
+/// seconds, plus <c>N · layers · ForwardSecondsPerElement · elementwise values per layer</c> (the matmuls, the elementwise work, and a fixed cost per layer and batch: kernel
+/// launches, allocation, what dominates small models and token-by-token generation);</item>
 /// <item>an SAE training step of B rows costs <c>SaeSecondsPerStep + B · 12·d_in·d_sae / (SaeGflops·1e9)</c> seconds
 /// (a fixed per-step cost — optimizer, kernel launches, batch assembly — plus the matmuls).</item>
 /// </list>
@@ -14,8 +15,11 @@ public sealed record CalibrationFigures
     /// <summary>Effective GFLOP/s of the matmuls of a float32 forward pass.</summary>
     public required double ForwardGflops { get; init; }
 
-    /// <summary>Seconds per token per (layer × d_model) unit of elementwise work in a forward pass.</summary>
-    public required double ForwardSecondsPerLayerWidth { get; init; }
+    /// <summary>Seconds per value of elementwise work per token and layer (see <see cref="MachineCalibrator.ElementwisePerLayer"/>): what dominates narrow models.</summary>
+    public double ForwardSecondsPerElement { get; init; }
+
+    /// <summary>Fixed seconds per layer of one forward pass over a batch, whatever its size.</summary>
+    public required double ForwardSecondsPerLayer { get; init; }
 
     /// <summary>Effective GFLOP/s of float32 SAE training with the dense count 12·d_in·d_sae per row.</summary>
     public required double SaeGflops { get; init; }

@@ -19,20 +19,27 @@ public static class MachineCalibrator
         TorchRuntime.Threads = TorchRuntime.Threads;   // loads libtorch: the baseline includes it
         var baseRss = Environment.WorkingSet;
 
-        // Forward: t = f / F + c · layers · d per token, from a width-bound shape and a matmul-bound one.
-        var (fa, ta, la, da) = Forward(device, d: 64, layers: 2, heads: 4, batch: 32, context: 64);
-        var (fb, tb, lb, db) = Forward(device, d: 384, layers: 2, heads: 6, batch: 8, context: 128);
-        var (forwardRate, forwardWidth) = Fit(fa, la * (double)da, ta, fb, lb * (double)db, tb);
+        // Forward: t = N·f / F + a · layers per batch. A batch of 8 tokens through a narrow model is all overhead (a);
+        // 512 tokens through a wider one are mostly matmuls (F, once the overhead is taken off).
+        var (_, ta, la) = Forward(device, d: 64, layers: 2, heads: 4, batch: 1, context: 8);
+        var (fb, tb, lb) = Forward(device, d: 512, layers: 2, heads: 8, batch: 4, context: 128);
+        var forwardLayer = ta / la;
+        var forwardRate0 = fb / Math.Max(tb - forwardLayer * lb, 0.2 * tb);
+        // 512 tokens through the narrow model: what neither matmuls nor the fixed cost explain is elementwise work.
+        var (fc, tc, lc) = Forward(device, d: 64, layers: 2, heads: 4, batch: 8, context: 64);
+        var elementwise = Math.Max(0, tc - lc * forwardLayer - fc / forwardRate0) / (8 * 64 * lc * (double)ElementwisePerLayer(64, 256, 4, 64));
+        var forwardRate = fb / Math.Max(tb - forwardLayer * lb - elementwise * 4 * 128 * lb * ElementwisePerLayer(512, 2048, 8, 128), 0.2 * tb);
 
-        // SAE training: t = a + B·12·d_in·d_sae / G per step, from a step-overhead-bound shape and a matmul-bound one.
-        var (sa, sta) = Sae(device, dIn: 64, dSae: 512, batch: 256);
+        // SAE training: t = a + B·12·d_in·d_sae / G per step, the same way: a tiny step is all overhead, a large one mostly matmuls.
+        var (_, saeStep) = Sae(device, dIn: 16, dSae: 64, batch: 64);
         var (sb, stb) = Sae(device, dIn: 256, dSae: 4096, batch: 1024);
-        var (saeRate, saeStep) = Fit(sa, 1, sta, sb, 1, stb);
+        var saeRate = sb / Math.Max(stb - saeStep, 0.2 * stb);
 
         return new CalibrationFigures
         {
             ForwardGflops = forwardRate / 1e9,
-            ForwardSecondsPerLayerWidth = forwardWidth,
+            ForwardSecondsPerLayer = forwardLayer,
+            ForwardSecondsPerElement = elementwise,
             SaeGflops = saeRate / 1e9,
             SaeSecondsPerStep = saeStep,
             Bf16Speedup = Bf16Speedup(device),
@@ -43,30 +50,21 @@ public static class MachineCalibrator
     }
 
     /// <summary>
-    /// Solves t = x / rate + y · c through two points (x flops, y the other term's size, t seconds); when the
-    /// system gives a negative term (noise), keeps the rate of the larger shape and drops the other term.
+    /// Values an elementwise pass touches per token in one block (norms, residual adds, the MLP's activation, attention's
+    /// scores and softmax): the unit of <see cref="CalibrationFigures.ForwardSecondsPerElement"/>.
     /// </summary>
-    public static (double Rate, double C) Fit(double x1, double y1, double t1, double x2, double y2, double t2)
-    {
-        var det = x1 * y2 - x2 * y1;
-        if (det != 0)
-        {
-            var inverseRate = (t1 * y2 - t2 * y1) / det;
-            var c = (x1 * t2 - x2 * t1) / det;
-            if (inverseRate > 0 && c >= 0) return (1 / inverseRate, c);
-        }
-        return (x2 / t2, 0);
-    }
+    public static long ElementwisePerLayer(int dModel, int dMlp, int heads, int context) => 10L * dModel + 3L * dMlp + 3L * heads * context;
 
-    private static (double Flops, double Seconds, int Layers, int D) Forward(Device device, int d, int layers, int heads, int batch, int context)
+    // (FLOPs of a batch, median seconds of a batch, layers)
+    private static (double Flops, double Seconds, int Layers) Forward(Device device, int d, int layers, int heads, int batch, int context)
     {
         var config = ModelConfig.Create("gpt2", 512, d, layers, heads, 1024);
         var result = CaptureBenchmark.Run(new CaptureBenchmarkOptions
         {
             Config = config, Layer = layers - 1, Site = HookSite.ResidPost, Batch = batch, Context = context,
-            Warmup = 1, Iterations = 4, Device = device, CleanThreshold = double.PositiveInfinity,
+            Warmup = 2, Iterations = 5, Device = device, CleanThreshold = double.PositiveInfinity,
         });
-        return (result.FlopPerToken, 1 / result.TokensPerSecondAll, layers, d);
+        return (result.FlopPerToken * batch * context, result.MedianMilliseconds / 1e3, layers);
     }
 
     // (FLOPs of a step, seconds of a step)
@@ -77,7 +75,7 @@ public static class MachineCalibrator
             Sae = new SaeOptions { DIn = dIn, DSae = dSae, Kind = SaeKind.Relu },
             Batch = batch, Warmup = 1, Steps = 4, Device = device,
         });
-        return (12.0 * dIn * dSae * batch, batch / result.TokensPerSecond);
+        return (12.0 * dIn * dSae * batch, result.MedianStepMilliseconds / 1e3);
     }
 
     private static double Bf16Speedup(Device device)

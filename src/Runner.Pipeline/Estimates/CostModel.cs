@@ -78,7 +78,7 @@ public sealed class CostModel
             + 2 * model.ForwardTransientBytes(batchTokens, toy.Context, logits: true) * toy.Layers   // kept for backward
             + 8 * toy.Tokens;                                                     // the generated corpus (ids and topics)
         // Training ≈ 3 forward passes (forward, backward for activations and for weights); the held-out loss is small.
-        var seconds = Time(f => 3 * toy.Steps * batchTokens * Forward(f, model.FullFlops(toy.Context), model.Config.Layers, model, precision: 1));
+        var seconds = Time(f => 3 * toy.Steps * batchTokens * Forward(f, model.FullFlops(toy.Context), model.Config.Layers + 1, batchTokens, 1, model, toy.Context));
         return new ResourceEstimate(disk, memory, seconds);
     }
 
@@ -102,7 +102,7 @@ public sealed class CostModel
         var tokens = EvalRows(spec) + trainTokens;
         var weightBytes = m.Parameters * (spec.Model.Dtype == Precision.Bfloat16 ? 2 : 4);
         var memoryBytes = Base + weightBytes + m.ForwardTransientBytes(CaptureTokens, context, logits: false) + largestBuffer;
-        var time = Time(f => tokens * Forward(f, m.FlopsTo(spec.Hook, context), spec.Hook.Layer + 1, m, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1)
+        var time = Time(f => tokens * Forward(f, m.FlopsTo(spec.Hook, context), spec.Hook.Layer + 1, CaptureTokens, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1, m, context)
             + layout.Bytes * SecondsPerWrittenByte);
         return new ResourceEstimate(layout.Bytes, memoryBytes, time);
     }
@@ -138,7 +138,7 @@ public sealed class CostModel
         {
             // The SAE encodes the held-out rows for the metrics, the top examples and (with ground truth) topic matching.
             var sae = 3 * rows * 4.0 * dIn * dSae / (f.ForwardGflops * 1e9);
-            var passes = ceLoss ? 3 * rows * Forward(f, model!.FullFlops(spec.Data.Context), model.Config.Layers, model, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1) : 0;
+            var passes = ceLoss ? 3 * rows * Forward(f, model!.FullFlops(spec.Data.Context), model.Config.Layers + 1, EvaluationTokens, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1, model, spec.Data.Context) : 0;
             var matching = spec.Data.Synthetic is { } s ? Math.Pow(Math.Max(s.Features, dSae), 3) * 2e-9 : 0;   // Hungarian matching for mcc
             return sae + passes + matching;
         });
@@ -161,8 +161,8 @@ public sealed class CostModel
         var tokens = steps * g.Samples;
         var disk = tokens * 40 + (long)settings.Sum() * g.Samples * 400;                  // completions.jsonl: ids, pieces, log-probs
         var memory = Base + 4 * model.Parameters + 4 * SaeParameters(spec, dIn) + model.ForwardTransientBytes(g.Samples * 64L, 64, logits: true);
-        // A generation step runs a handful of tiny kernels per layer: ~0.4 ms each layer plus ~0.3 ms sampling and the clamp (not calibrated).
-        var seconds = Time(f => tokens * Forward(f, model.FullFlops(64), model.Config.Layers, model, 1) + steps * (0.4e-3 * model.Config.Layers + 0.3e-3));
+        // A generation step is one batch of `samples` tokens through every layer, the unembedding, sampling and the clamp.
+        var seconds = Time(f => tokens * Forward(f, model.FullFlops(64), model.Config.Layers + 2, g.Samples, 1, model, 64));
         return new ResourceEstimate(disk, memory, seconds);
     }
 
@@ -177,7 +177,8 @@ public sealed class CostModel
         };
         var scripts = spec.Hooks.Count(h => h.When == when);
         // Scripts are user code: only their compile (~2 s for the first of a process, 0.4 s each after) is modelled.
-        var memory = Base + 4 * SaeParameters(spec, dIn) + (model is null ? 0 : 4 * model.Parameters) + (200L << 20);
+        // FSharp.Compiler.Service, loaded for the first script of a process, holds ~450 MB (measured with golden-gate-mini).
+        var memory = Base + 4 * SaeParameters(spec, dIn) + (model is null ? 0 : 4 * model.Parameters) + (450L << 20);
         return new ResourceEstimate(64L * 1024 * scripts, memory, _figures is null ? null : 1.6 + 0.8 * scripts);
     }
 
@@ -188,9 +189,11 @@ public sealed class CostModel
 
     private double? Time(Func<CalibrationFigures, double> seconds) => _figures is { } f ? Math.Round(StageSeconds + seconds(f), 2) : null;
 
-    // Seconds per token of a forward pass: matmuls at the calibrated rate (faster in bf16) plus width-bound work.
-    private static double Forward(CalibrationFigures f, double flops, int layers, ModelShape model, double precision) =>
-        flops / (f.ForwardGflops * 1e9 * precision) + f.ForwardSecondsPerLayerWidth * layers * model.Config.DModel;
+    // Seconds per token of a forward pass in batches of `batch` tokens: matmuls at the calibrated rate (faster in bf16)
+    // plus each layer's fixed cost shared by the batch.
+    private static double Forward(CalibrationFigures f, double flops, int layers, long batch, double precision, ModelShape model, int context) =>
+        flops / (f.ForwardGflops * 1e9 * precision) + f.ForwardSecondsPerLayer * layers / Math.Max(1, batch)
+        + f.ForwardSecondsPerElement * layers * MachineCalibrator.ElementwisePerLayer(model.Config.DModel, model.Config.DMlp, model.Config.Heads, context);
 
     private readonly record struct Layout(long Bytes, long EvalBuffer, long TrainBuffer);
 
