@@ -115,9 +115,14 @@ public sealed class CostModel
         var steps = (spec.Sae.Tokens + batch - 1) / batch;
         var disk = 4 * parameters + 4L * dSae + 4096 + 160 * (steps / Math.Max(1, spec.Sae.LogEvery) + 1);   // weights, sparsity, cfg.json, curves
         var storage = SpecMapping.StorageDType(spec.Data.ActivationDtype).ElementSize();
+        var sample = Math.Min(32_768, spec.Sae.Tokens);     // TrainerOptions.InitSampleRows: the init sample, then its concatenation
         var memory = Base + 4 * 4 * parameters            // weights, gradients, Adam's moments
-            + 4 * batch * (6L * dSae + 8L * dIn)          // a step's activations and their gradients
-            + 5 * batch * (dIn * (long)storage + 16);     // prefetched batches (ActivationReadOptions.Prefetch + 1)
+            + Math.Max(
+                4 * batch * (6L * dSae + 8L * dIn)        // a step's activations and their gradients
+                + 5 * batch * (dIn * (long)storage + 16), // prefetched batches (ActivationReadOptions.Prefetch + 1)
+                Math.Max(
+                    2 * 4 * sample * dIn,                 // the init sample and its concatenation (b_dec, input scale)
+                    4096L * (9L * dIn + 3L * dSae) * 4)); // the density pass after training: 4096-row float32 batches, 4 prefetched
         var mapped = spec.Data.Tokens * ((long)dIn * storage + 16);
         var bf16 = spec.Sae.Dtype == Precision.Bfloat16;
         var seconds = Time(f => steps * (f.SaeSecondsPerStep + batch * 12.0 * dIn * dSae / (f.SaeGflops * 1e9 * (bf16 ? Math.Min(f.Bf16Speedup, 2.2) : 1))));
