@@ -50,12 +50,15 @@ public sealed class CostModel
         };
     }
 
-    /// <summary>
-    /// Bytes the capture of <paramref name="point"/> writes: its shards, indexes, the synthetic truth and the manifest.
-    /// The hook for <c>data.store: stream</c> (issue 13, part 1): a streamed point writes no shards, so once
-    /// <c>DataSpec</c> has <c>Store</c> this returns 0 for <c>Store == Stream</c>.
-    /// </summary>
+    /// <summary>Bytes the capture of <paramref name="point"/> writes: its shards, indexes, the synthetic truth and the manifest.</summary>
     public static long CaptureDiskBytes(ResolvedPoint point) => CaptureLayout(point.Spec, ModelShape.For(point.Spec)).Bytes;
+
+    /// <summary>
+    /// Whether the point's capture writes activation shards. The hook for <c>data.store: stream</c> (issue 13, part 1):
+    /// once <c>DataSpec</c> has <c>Store</c>, this is <c>spec.Data.Store != DataStore.Stream</c>, and a streamed point's
+    /// capture costs no disk and no writer buffer (its memory and time then belong to train's estimate).
+    /// </summary>
+    public static bool StoresShards(ExperimentSpec spec) => true;
 
     private static int DIn(ExperimentSpec spec, ModelShape? model) =>
         spec.Data.Synthetic?.DIn ?? model!.SiteWidth(spec.Hook.Site);
@@ -206,6 +209,7 @@ public sealed class CostModel
     // train/ (data.tokens rows), truth.safetensors for synthetic data, and the manifest.
     private static Layout CaptureLayout(ExperimentSpec spec, ModelShape? model)
     {
+        if (!StoresShards(spec)) return new Layout(0, 0, 0);
         var dtype = SpecMapping.StorageDType(spec.Data.ActivationDtype);
         var synthetic = spec.Data.Synthetic;
         var labels = synthetic is null && spec.Model.Source == ModelSource.Toy;
