@@ -22,6 +22,9 @@ public sealed class CostModel
 
     // Writing shards to the page cache and hashing them for the manifest (SHA-256 ~1.7 GB/s here), per byte.
     private const double SecondsPerWrittenByte = 1.0 / 1.5e9 + 1.0 / 1.7e9;
+    // Host work per token outside libtorch: generating or reading and packing the text, labels, the special-token
+    // filter (not calibrated; ~3 µs measured with golden-gate-mini's capture).
+    private const double HostSecondsPerToken = 3e-6;
     // Tokens per forward pass of capture (ModelCapture.TokensPerBatch) and of evaluation (ModelEvaluation).
     private const int CaptureTokens = 4096;
     private const int EvaluationTokens = 1024;
@@ -81,7 +84,8 @@ public sealed class CostModel
             + 2 * model.ForwardTransientBytes(batchTokens, toy.Context, logits: true) * toy.Layers   // kept for backward
             + 8 * toy.Tokens;                                                     // the generated corpus (ids and topics)
         // Training ≈ 3 forward passes (forward, backward for activations and for weights); the held-out loss is small.
-        var seconds = Time(f => 3 * toy.Steps * batchTokens * Forward(f, model.FullFlops(toy.Context), model.Config.Layers + 1, batchTokens, 1, model, toy.Context));
+        var seconds = Time(f => 3 * toy.Steps * batchTokens * Forward(f, model.FullFlops(toy.Context), model.Config.Layers + 1, batchTokens, 1, model, toy.Context)
+            + HostSecondsPerToken * toy.Tokens);
         return new ResourceEstimate(disk, memory, seconds);
     }
 
@@ -105,7 +109,7 @@ public sealed class CostModel
         var tokens = EvalRows(spec) + trainTokens;
         var weightBytes = m.Parameters * (spec.Model.Dtype == Precision.Bfloat16 ? 2 : 4);
         var memoryBytes = Base + weightBytes + m.ForwardTransientBytes(CaptureTokens, context, logits: false) + largestBuffer;
-        var time = Time(f => tokens * Forward(f, m.FlopsTo(spec.Hook, context), spec.Hook.Layer + 1, CaptureTokens, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1, m, context)
+        var time = Time(f => tokens * (HostSecondsPerToken + Forward(f, m.FlopsTo(spec.Hook, context), spec.Hook.Layer + 1, CaptureTokens, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1, m, context))
             + layout.Bytes * SecondsPerWrittenByte);
         return new ResourceEstimate(layout.Bytes, memoryBytes, time);
     }
