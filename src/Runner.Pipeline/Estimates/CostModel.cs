@@ -108,7 +108,10 @@ public sealed class CostModel
         var trainTokens = spec.Data.Bos ? (long)Math.Ceiling(spec.Data.Tokens * (double)context / Math.Max(1, context - 1)) : spec.Data.Tokens;
         var tokens = EvalRows(spec) + trainTokens;
         var weightBytes = m.Parameters * (spec.Model.Dtype == Precision.Bfloat16 ? 2 : 4);
-        var memoryBytes = Base + weightBytes + m.ForwardTransientBytes(CaptureTokens, context, logits: false) + largestBuffer;
+        // Loading maps the checkpoint (resident while the weights are copied out) and the allocator keeps what a batch's
+        // forward pass freed for the next one: weights twice, transients twice (GPT-2 small measured 2.4 GB).
+        var memoryBytes = Base + 4 * m.Parameters + weightBytes + 2 * m.ForwardTransientBytes(CaptureTokens, context, logits: false) + largestBuffer
+            + 48L * m.Config.VocabSize * 16;   // the tokenizer's tables
         var time = Time(f => tokens * (HostSecondsPerToken + Forward(f, m.FlopsTo(spec.Hook, context), spec.Hook.Layer + 1, CaptureTokens, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1, m, context))
             + layout.Bytes * SecondsPerWrittenByte);
         return new ResourceEstimate(layout.Bytes, memoryBytes, time);
@@ -145,7 +148,7 @@ public sealed class CostModel
         var disk = 6 * 4L * dSae + 4096 + (model is null ? 0 : spec.Evaluate.TopFeatures * spec.Evaluate.TopExamples * (window * 24 + 96));   // top examples need tokens
         var ceLoss = model is not null && spec.Evaluate.CeLoss != false;
         var memory = Base + 4 * SaeParameters(spec, dIn) + 4 * 3L * 4096 * dSae
-            + (model is null ? 0 : 4 * model.Parameters + (ceLoss ? 3 * model.ForwardTransientBytes(EvaluationTokens, spec.Data.Context, logits: true) : 0));
+            + (model is null ? 0 : 2 * 4 * model.Parameters + (ceLoss ? 3 * model.ForwardTransientBytes(EvaluationTokens, spec.Data.Context, logits: true) : 0));
         var seconds = Time(f =>
         {
             // The SAE encodes the held-out rows for the metrics, the top examples and (with ground truth) topic matching.
@@ -172,7 +175,7 @@ public sealed class CostModel
         var steps = (long)settings.Sum() * g.Tokens;                                      // one step per new token, samples batched
         var tokens = steps * g.Samples;
         var disk = tokens * 40 + (long)settings.Sum() * g.Samples * 400;                  // completions.jsonl: ids, pieces, log-probs
-        var memory = Base + 4 * model.Parameters + 4 * SaeParameters(spec, dIn) + model.ForwardTransientBytes(g.Samples * 64L, 64, logits: true);
+        var memory = Base + 2 * 4 * model.Parameters + 4 * SaeParameters(spec, dIn) + model.ForwardTransientBytes(g.Samples * 64L, 64, logits: true);
         // A generation step is one batch of `samples` tokens through every layer, the unembedding, sampling and the clamp.
         var seconds = Time(f => tokens * Forward(f, model.FullFlops(64), model.Config.Layers + 2, g.Samples, 1, model, 64));
         return new ResourceEstimate(disk, memory, seconds);
