@@ -9,7 +9,16 @@ public sealed class CliHarness : IDisposable
         System.IO.Directory.CreateDirectory(Directory);
         Capture = new TestStage("capture", [], ["data", "seed"]);
         Train = new TestStage("train", ["capture"], ["sae"]) { RunLinks = new Dictionary<string, string> { ["sae"] = "sae" } };
+        // Fixed machine speeds: estimates never measure, and no test depends on this machine's speed.
+        Environment["RUNNER_CALIBRATION"] = Write(".calibration.json", Calibration);
     }
+
+    /// <summary>The calibration every harness uses (RUNNER_CALIBRATION): round figures.</summary>
+    public const string Calibration = """
+        { "format": "runner-calibration", "version": 1, "key": "test", "measured": "2026-12-01T00:00:00+00:00",
+          "forward_gflops": 50, "forward_seconds_per_layer": 0.001, "sae_gflops": 25, "sae_seconds_per_step": 0.002,
+          "bf16_speedup": 2, "base_rss_bytes": 200000000, "threads": 2, "measured_seconds": 5 }
+        """;
 
     public string Directory { get; }
     public TestStage Capture { get; }

@@ -13,7 +13,33 @@ namespace Runner.Cli.Commands;
 public static class BenchCommand
 {
     /// <summary>Builds the command group.</summary>
-    public static Command Create(CliContext context) => new("bench", "Benchmarks that print throughput figures.") { Matmul(context), Sae(context), Capture(context) };
+    public static Command Create(CliContext context) => new("bench", "Benchmarks that print throughput figures.") { Matmul(context), Sae(context), Capture(context), Calibrate(context) };
+
+    private static Command Calibrate(CliContext context)
+    {
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var json = new Option<bool>("--json") { Description = "Print the calibration file's JSON." };
+        var command = new Command("calibrate", "Measure this machine's speeds for run --dry-run's time estimates (a few seconds) and keep them in ~/.cache/runner/calibration/, replacing what was there.")
+        {
+            device, json,
+        };
+        command.SetAction(r =>
+        {
+            Device target;
+            try { target = Device.Parse(r.GetValue(device)!); }
+            catch (FormatException e) { throw new RunnerException(e.Message, ExitCodes.Usage); }
+            var c = Pipeline.Estimates.MachineCalibration.Measure(context.EnvironmentFingerprint(), target, context.GetEnvironment);
+            if (r.GetValue(json)) context.Out.Write(File.ReadAllText(c.File));
+            else
+            {
+                var f = c.Figures;
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"calibrated {target} with {f.Threads} threads in {f.MeasuredSeconds:F1} s: forward {f.ForwardGflops:F1} GFLOP/s + {f.ForwardSecondsPerLayer * 1e3:F2} ms per layer and batch, SAE training {f.SaeGflops:F1} GFLOP/s + {f.SaeSecondsPerStep * 1e3:F2} ms per step, bf16 {f.Bf16Speedup:F1}x; runtime {f.BaseRssBytes / 1e6:F0} MB resident -> {c.File}"));
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
 
     private static Command Matmul(CliContext context)
     {

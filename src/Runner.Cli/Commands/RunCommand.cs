@@ -3,6 +3,7 @@ using System.Globalization;
 using Runner.Cli.Rendering;
 using Runner.Core;
 using Runner.Pipeline.Caching;
+using Runner.Pipeline.Estimates;
 using Runner.Pipeline.Runs;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Stages;
@@ -21,7 +22,8 @@ public static class RunCommand
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N (same as --set device=…)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Recompute every stage (new results still replace the cached ones)." };
         var force = new Option<string[]>("--force") { Description = "Recompute this stage and everything downstream (repeatable)." };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print each point's stages and whether each is cached; run nothing." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print each point's stages, whether each is cached, and what each computed stage would cost (disk, peak memory, time); run nothing." };
+        var json = new Option<bool>("--json") { Description = "With --dry-run: print the plan and its estimates as JSON." };
         var runsDir = new Option<string?>("--runs-dir") { Description = "Where run folders go (default: runs)." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "The stage cache (default: the spec's cache.dir, $RUNNER_CACHE, .runner/cache)." };
         var point = new Option<int?>("--point") { Description = "Run only the sweep point with this index (0-based)." };
@@ -33,7 +35,7 @@ public static class RunCommand
         var maxParallel = new Option<int?>("--max-parallel") { Description = "With --executor slurm: at most N array tasks at once (--array=0-(N-1)%P)." };
         var command = new Command("run", "Run an experiment: every sweep point, reusing cached stages.")
         {
-            spec, set, device, noCache, force, dryRun, runsDir, cacheDir, point, keepGoing, executor, jobs, slurmArg, maxParallel,
+            spec, set, device, noCache, force, dryRun, json, runsDir, cacheDir, point, keepGoing, executor, jobs, slurmArg, maxParallel,
         };
         command.SetAction(r =>
         {
@@ -49,7 +51,11 @@ public static class RunCommand
             var graph = new StageGraph(context.Stages());
             if (graph.Stages.Count == 0)
                 context.Error.WriteLine("note: this build registers no stages yet (they arrive with the SAE, model and embedded-default issues); runs record their resolved spec only.");
-            if (r.GetValue(dryRun)) return DryRun(context, new PipelineExecutor(graph, cache, options), experiment);
+            if (r.GetValue(json) && !r.GetValue(dryRun)) throw new RunnerException("--json goes with --dry-run", exitCode: ExitCodes.Usage);
+            if (r.GetValue(dryRun)) return DryRun.Print(context, new PipelineExecutor(graph, cache, options), experiment, cache, r.GetValue(json));
+            // Stop before anything starts when what the run writes cannot fit the cache's disk.
+            DiskCheck.Ensure(new PipelineExecutor(graph, cache, options).Plan(experiment.Points, verify: false), cache.Root,
+                DiskSpace.Free(cache.Root, context.GetEnvironment));
             var slurm = r.GetValue(executor) == "slurm";
             var jobCount = r.GetValue(jobs);
             if (jobCount < 1) throw new RunnerException("--jobs must be at least 1", exitCode: ExitCodes.Usage);
@@ -94,28 +100,6 @@ public static class RunCommand
             ResolvedYaml = ResolvedSpecWriter.ToYaml,
         };
         return (experiment, cache, options);
-    }
-
-    private static int DryRun(CliContext context, PipelineExecutor executor, LoadedExperiment experiment)
-    {
-        var plan = executor.Plan(experiment.Points);
-        var o = context.Out;
-        o.WriteLine($"plan for {experiment.Name}: {plan.Points.Count} run{(plan.Points.Count == 1 ? "" : "s")}, {plan.ComputeCount} stage computation{(plan.ComputeCount == 1 ? "" : "s")}");
-        foreach (var p in plan.Points)
-        {
-            o.WriteLine($"  [{p.Point.Index}] {p.Point.RunName}  (spec {p.Point.SpecHash[..12]})");
-            foreach (var s in p.Stages)
-            {
-                var what = s.Action switch
-                {
-                    StageAction.Reuse => "cached",
-                    StageAction.Shared => "shared (computed once for an earlier point)",
-                    _ => s.Forced ? "compute (forced)" : s.Problem is null ? "compute" : $"compute ({s.Problem})",
-                };
-                o.WriteLine($"      {s.Stage,-10} {StageCache.Short(s.Key)}  {what}");
-            }
-        }
-        return ExitCodes.Ok;
     }
 
     /// <summary>

@@ -56,7 +56,7 @@ public sealed class CaptureStage : IStage
         var spec = context.Point.Spec;
         var synthetic = spec.Data.Synthetic ?? throw new Core.RunnerException("capture: only data.synthetic is supported until the models issue lands");
         using var source = new SyntheticActivations(SpecMapping.Synthetic(synthetic, spec.Seed));
-        var dtype = spec.Data.ActivationDtype == Precision.Bfloat16 ? DType.BFloat16 : DType.Float32;
+        var dtype = SpecMapping.StorageDType(spec.Data.ActivationDtype);
         var total = spec.Data.Tokens + spec.Evaluate.Tokens;
         Write(context, source, "train", 0, spec.Data.Tokens, dtype, total, ct);
         Write(context, source, "eval", spec.Data.Tokens, spec.Evaluate.Tokens, dtype, total, ct);

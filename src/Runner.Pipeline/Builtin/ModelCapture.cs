@@ -34,7 +34,7 @@ internal static class ModelCapture
         var context_ = spec.Data.Context;   // checked against the model at planning (LanguageModels.CheckShape, SpecChecks for toy)
 
         var width = (int)model.SiteWidth(point.Site);
-        var dtype = spec.Data.ActivationDtype == Spec.Precision.Bfloat16 ? DType.BFloat16 : DType.Float32;
+        var dtype = SpecMapping.StorageDType(spec.Data.ActivationDtype);
         var metadata = new Dictionary<string, string>
         {
             ["source"] = "model",

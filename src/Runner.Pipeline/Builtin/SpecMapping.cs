@@ -63,6 +63,15 @@ internal static class SpecMapping
         Device = device,
     };
 
+    /// <summary>data.activation_dtype as the shards' storage dtype.</summary>
+    public static DType StorageDType(ActivationPrecision p) => p switch
+    {
+        ActivationPrecision.Float32 => DType.Float32,
+        ActivationPrecision.Bfloat16 => DType.BFloat16,
+        ActivationPrecision.Float16 => DType.Float16,
+        _ => throw new ArgumentOutOfRangeException(nameof(p), p, "unknown activation dtype"),
+    };
+
     public static SyntheticOptions Synthetic(SyntheticDataSpec s, long seed) => new()
     {
         Features = s.Features,

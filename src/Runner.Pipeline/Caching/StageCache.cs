@@ -39,6 +39,12 @@ public sealed partial class StageCache
         return Path.Combine(Root, stage, key);
     }
 
+    /// <summary>Whether an entry's manifest exists, verifying nothing (Valid or Missing; a later hit still verifies).</summary>
+    public CacheProbe Peek(string stage, string key) =>
+        File.Exists(Path.Combine(EntryDirectory(stage, key), CacheManifest.FileName))
+            ? new CacheProbe(CacheProbeStatus.Valid, null, null)
+            : CacheProbe.Missing;
+
     /// <summary>Looks at an entry and verifies it, changing nothing (what a dry run uses).</summary>
     public CacheProbe Probe(string stage, string key)
     {

@@ -27,6 +27,6 @@ public sealed record DataSpec
     /// <summary>Start every sequence with the tokenizer's BOS token.</summary>
     public bool Bos { get; init; } = true;
 
-    /// <summary>Precision of the stored activation shards.</summary>
-    public Precision ActivationDtype { get; init; } = Precision.Float32;
+    /// <summary>Precision of the stored activation shards (float32, bfloat16 or float16).</summary>
+    public ActivationPrecision ActivationDtype { get; init; } = ActivationPrecision.Float32;
 }

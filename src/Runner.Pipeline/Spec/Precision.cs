@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Runner.Pipeline.Spec;
 
-/// <summary>A floating-point precision named in the spec (<c>model.dtype</c>, <c>sae.dtype</c>, <c>data.activation_dtype</c>).</summary>
+/// <summary>A floating-point precision named in the spec (<c>model.dtype</c>, <c>sae.dtype</c>; shards use <see cref="ActivationPrecision"/>).</summary>
 public enum Precision
 {
     /// <summary>IEEE single precision.</summary>

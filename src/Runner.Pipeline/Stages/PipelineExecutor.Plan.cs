@@ -7,9 +7,10 @@ public sealed partial class PipelineExecutor
 {
     /// <summary>
     /// The dry-run plan for the selected points: each stage's key and whether it is cached, and what a
-    /// run would do. Runs nothing, takes no lock, changes nothing on disk.
+    /// run would do. Runs nothing, takes no lock, changes nothing on disk. With <paramref name="verify"/> false an
+    /// entry counts as cached when its manifest exists (no file is hashed: what the pre-run disk check needs).
     /// </summary>
-    public ExecutionPlan Plan(IReadOnlyList<ResolvedPoint> points)
+    public ExecutionPlan Plan(IReadOnlyList<ResolvedPoint> points, bool verify = true)
     {
         var selected = Select(points);
         var forced = Forced();
@@ -27,7 +28,7 @@ public sealed partial class PipelineExecutor
                 var key = StageKey.For(stage, point, inputs, _options.EnvironmentFingerprint);
                 keys[stage.Name] = key;
                 var id = $"{stage.Name}/{key}";
-                if (!probes.TryGetValue(id, out var probe)) probes[id] = probe = _cache.Probe(stage.Name, key);
+                if (!probes.TryGetValue(id, out var probe)) probes[id] = probe = verify ? _cache.Probe(stage.Name, key) : _cache.Peek(stage.Name, key);
                 var cached = probe.Status == CacheProbeStatus.Valid;
                 var isForced = forced.Contains(stage.Name);
                 StageAction action;

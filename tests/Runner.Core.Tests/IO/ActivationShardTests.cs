@@ -288,4 +288,78 @@ public sealed class ActivationShardTests : IDisposable
         File.WriteAllText(indexPath, File.ReadAllText(indexPath).Replace("\"rows\": 100,", "\"rows\": 90,"));
         Assert.Equal($"{indexPath}: rows: is 90 but the shards hold 100", Assert.Throws<RunnerException>(() => ActivationShardReader.Open(folder)).Message);
     }
+
+    [Fact]
+    public void Float16_storage_round_trips_within_float16_precision_and_reads_back_in_shuffled_batches()
+    {
+        using var writer = ActivationShardWriter.Create(_dir["h"], new ActivationShardOptions { DIn = 16, DType = DType.Float16, MaxShardBytes = 1024 });
+        Tensor x;
+        using (var scope = TensorScope.Enter())
+        {
+            using var g = new Generator(5);
+            x = scope.Keep(Tensors.Randn([200, 16], g) * 3).DetachFromScope();
+            writer.Append(x, Tensors.Arange(200));
+        }
+        Assert.True(writer.Complete().Shards.Count > 1);
+        using (x)
+        using (var reader = ActivationShardReader.Open(_dir["h"], new ActivationReadOptions { DType = DType.Float32 }))
+        using (var scope = TensorScope.Enter())
+        {
+            Assert.Equal(DType.Float16, reader.Index.DType);
+            using var all = reader.ReadRows(0, 200);
+            // float16 keeps 11 significant bits: relative error at most 2^-11 (all values here are far above its subnormals)
+            var error = (all.Activations - x).Abs() - x.Abs() * Math.Pow(2, -11);
+            Assert.True(error.Max().ToDouble() <= 1e-6, "f16 round trip beyond half an ulp");
+            var rows = 0L;
+            foreach (var batch in reader.Read(64, seed: 1))
+                using (batch) rows += batch.Count;
+            Assert.Equal(200, rows);
+        }
+    }
+
+    [Fact]
+    public void The_writer_holds_at_most_one_shard_in_memory_however_many_rows_are_appended()
+    {
+        var options = new ActivationShardOptions { DIn = 32, DType = DType.Float16, MaxShardBytes = 64 << 10, SequenceLength = 4, Labels = true };
+        using var writer = ActivationShardWriter.Create(_dir["m"], options);
+        var bound = 0L;
+        for (var i = 0; i < 400; i++)   // 400 appends of 256 rows: 102k rows, ~7.4 MB on disk, 100+ shards
+        {
+            using var scope = TensorScope.Enter();
+            writer.Append(Tensors.Ones([256, 32]), Tensors.Arange(256), Tensors.Zeros([256], DType.Int64));
+            bound = Math.Max(bound, writer.BufferedBytes);
+        }
+        var index = writer.Complete();
+        Assert.Equal(102_400, index.Rows);
+        Assert.True(index.Shards.Count > 100);
+        // One shard of rows in the storage dtype, plus token ids and labels (and their lists' slack up to one append).
+        var shardRows = writer.RowsPerShard;
+        Assert.True(bound <= shardRows * 32 * 2 + 8 * 2 * (shardRows + 256) * 2, $"buffered {bound} bytes for shards of {shardRows} rows");
+    }
+
+    [Theory]
+    [InlineData(1, false, 1000)]
+    [InlineData(64, true, 102_400)]
+    [InlineData(16, false, 250_000)]
+    public void EstimateBytes_matches_what_the_writer_writes_within_1_percent(int sequence, bool labels, long rows)
+    {
+        var options = new ActivationShardOptions
+        {
+            DIn = 24, DType = DType.BFloat16, SequenceLength = sequence, Labels = labels, MaxShardBytes = 1 << 20,
+            Metadata = new Dictionary<string, string> { ["hook"] = "blocks.0.hook_resid_post", ["model"] = "/some/where/gpt2" },
+        };
+        using (var writer = ActivationShardWriter.Create(_dir["e"], options))
+        {
+            for (long done = 0; done < rows;)
+            {
+                using var scope = TensorScope.Enter();
+                var n = Math.Min(rows - done, 6400);
+                writer.Append(Tensors.Zeros([n, 24]), Tensors.Arange(n), labels ? Tensors.Zeros([n], DType.Int64) : null);
+                done += n;
+            }
+            writer.Complete();
+        }
+        var actual = Directory.GetFiles(_dir["e"]).Sum(f => new FileInfo(f).Length);
+        Assert.InRange((double)ActivationShardWriter.EstimateBytes(options, rows) / actual, 0.99, 1.01);
+    }
 }

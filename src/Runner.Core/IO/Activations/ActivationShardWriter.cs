@@ -31,14 +31,56 @@ public sealed class ActivationShardWriter : IDisposable
     {
         _folder = folder;
         _options = options;
-        var rowBytes = (long)options.DIn * options.DType.ElementSize() + 8 + (options.Labels ? 8 : 0);
-        // Row counts stay int-sized: the token id lists and tensor copies index with int.
-        var sequences = Math.Clamp(options.MaxShardBytes / (rowBytes * options.SequenceLength), 1, Math.Max(1, (1L << 30) / options.SequenceLength));
-        _rowsPerShard = sequences * options.SequenceLength;
+        _rowsPerShard = RowsPerShardFor(options);
     }
+
+    /// <summary>Rows per shard of a dataset laid out by <paramref name="options"/>: whole sequences, at most MaxShardBytes (one sequence at least).</summary>
+    public static long RowsPerShardFor(ActivationShardOptions options)
+    {
+        // Row counts stay int-sized: the token id lists and tensor copies index with int.
+        var sequences = Math.Clamp(options.MaxShardBytes / (RowBytes(options) * options.SequenceLength), 1, Math.Max(1, (1L << 30) / options.SequenceLength));
+        return sequences * options.SequenceLength;
+    }
+
+    /// <summary>Bytes of one row on disk: the activation in the storage dtype, its token id and, with labels, its label.</summary>
+    public static long RowBytes(ActivationShardOptions options) =>
+        (long)options.DIn * options.DType.ElementSize() + 8 + (options.Labels ? 8 : 0);
 
     /// <summary>Rows appended so far.</summary>
     public long Rows => _firstRow + _filled;
+
+    /// <summary>Rows per shard: at most this many rows are ever held in memory, however many are appended.</summary>
+    public long RowsPerShard => _rowsPerShard;
+
+    /// <summary>
+    /// Bytes the writer holds in memory now: the pending rows' buffer (its capacity) and the pending token ids
+    /// and labels. Bounded by one shard (<see cref="ActivationShardOptions.MaxShardBytes"/>, or one sequence
+    /// when a sequence is larger), whatever the number of rows appended.
+    /// </summary>
+    public long BufferedBytes =>
+        (_buffer is null ? 0 : _buffer.Size(0) * _options.DIn * _options.DType.ElementSize())
+        + 8L * (_tokenIds.Capacity + _labels.Capacity);
+
+    /// <summary>
+    /// The bytes a dataset of <paramref name="rows"/> rows laid out by <paramref name="options"/> takes on disk:
+    /// every shard (safetensors header and tensors) plus <c>index.json</c>. The headers are estimated
+    /// (a few hundred bytes each); the tensor data is exact.
+    /// </summary>
+    public static long EstimateBytes(ActivationShardOptions options, long rows)
+    {
+        if (rows <= 0) return IndexBaseBytes;
+        var rowsPerShard = RowsPerShardFor(options);
+        var shards = (rows + rowsPerShard - 1) / rowsPerShard;
+        var rowBytes = RowBytes(options);
+        var metadata = options.Metadata.Sum(p => p.Key.Length + p.Value.Length + 8L);
+        return rows * rowBytes + shards * (ShardHeaderBytes + IndexShardBytes + (options.ComputeSha256 ? 80 : 0)) + IndexBaseBytes + metadata;
+    }
+
+    // Measured on written datasets: a shard's safetensors header (three tensors and the metadata) is ~330 bytes,
+    // its index.json entry ~130; the index without shards ~250 plus the metadata.
+    private const long ShardHeaderBytes = 352;
+    private const long IndexShardBytes = 136;
+    private const long IndexBaseBytes = 256;
 
     /// <summary>Starts a dataset in <paramref name="folder"/> (created; it must not hold one already).</summary>
     public static ActivationShardWriter Create(string folder, ActivationShardOptions options)
