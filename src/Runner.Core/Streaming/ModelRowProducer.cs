@@ -47,34 +47,35 @@ public sealed class ModelRowProducer : IRowProducer
     public long TokensForwarded => Interlocked.Read(ref _tokens);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Forward passes always take the same groups of sequences (batch k = sequences [k·n, (k+1)·n)), wherever the
+    /// stream starts, so a reopened stream computes bit for bit the rows an uninterrupted one did: the batches before
+    /// the one holding <paramref name="startRow"/> are counted, not run.
+    /// </remarks>
     public IEnumerable<Tensor> Rows(long startRow, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(startRow);
         long row = 0;
-        long skip = 0;
-        var started = false;
         var batch = new List<int[]>(_batchSequences);
         foreach (var ids in _sequences())
         {
-            if (!started)
-            {
-                var kept = Kept(ids);
-                if (row + kept <= startRow)
-                {
-                    row += kept;   // fast-forward: counted, not computed
-                    continue;
-                }
-                started = true;
-                skip = startRow - row;
-            }
             batch.Add(ids);
             if (batch.Count < _batchSequences) continue;
             cancellationToken.ThrowIfCancellationRequested();
-            yield return Forward(batch, skip);
-            skip = 0;
+            if (Next(batch, startRow, ref row) is { } rows) yield return rows;
             batch.Clear();
         }
-        if (batch.Count > 0) yield return Forward(batch, skip);
+        if (batch.Count > 0 && Next(batch, startRow, ref row) is { } last) yield return last;
+    }
+
+    // A batch's rows from `startRow` on, or null when the whole batch lies before it (fast-forward: counted, not computed).
+    private Tensor? Next(List<int[]> batch, long startRow, ref long row)
+    {
+        var kept = batch.Sum(Kept);
+        var first = row;
+        row += kept;
+        if (row <= startRow) return null;
+        return Forward(batch, Math.Max(0, startRow - first));
     }
 
     private long Kept(int[] ids)
