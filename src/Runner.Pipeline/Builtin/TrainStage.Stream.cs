@@ -180,7 +180,6 @@ public sealed partial class TrainStage
         var busy = Math.Max(1e-9, stats.Seconds);
         metrics["passes"] = 1;
         metrics["stream_members"] = together;
-        metrics["stream_rows"] = stats.Rows;
         metrics["model_seconds"] = stats.ProducerSeconds;
         metrics["sae_seconds"] = member.StepSeconds;
         metrics["wait_seconds"] = stats.WaitSeconds;
