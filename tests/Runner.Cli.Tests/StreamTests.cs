@@ -87,7 +87,7 @@ public sealed class StreamTests : IDisposable
         Assert.Equal((string?)layer0["stream"], (string?)layer1["stream"]);
         Assert.Equal(2, (double)Json(Path.Combine(Run("tiny-hf-stream", "layer=1"), "metrics.json"))["train.stream_members"]!);
         Assert.NotEqual((string?)layer0["key"], (string?)layer1["key"]);
-        Assert.Equal("blocks.0.hook_resid_post", (string?)Json(Path.Combine(Run("tiny-hf-stream", "layer=0"), "sae", "cfg.json"))["hook_name"]);
+        Assert.Equal("blocks.0.hook_resid_post", (string?)Json(Path.Combine(Run("tiny-hf-stream", "layer=0"), "sae", "cfg.json"))["metadata"]!["hook_name"]);
 
         using var alone = new CliHarness { Stages = StageCatalog.Create };
         TinyHfCheckpoint.Write(Path.Combine(alone.Directory, "model"));
