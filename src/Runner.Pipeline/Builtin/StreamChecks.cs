@@ -20,8 +20,11 @@ internal static class StreamChecks
 
     private static readonly ConcurrentDictionary<string, long> s_available = new(StringComparer.Ordinal);
 
-    /// <summary>Rows in the shuffle buffer: data.shuffle_buffer, or 64 batches.</summary>
-    public static long BufferRows(ExperimentSpec spec) => spec.Data.ShuffleBuffer ?? 64L * spec.Sae.BatchSize;
+    /// <summary>
+    /// Rows in the shuffle buffer: data.shuffle_buffer, or 64 batches; at most the rows the run trains on (a block is
+    /// filled whole before it is handed out, so a larger one would only compute rows nobody reads).
+    /// </summary>
+    public static long BufferRows(ExperimentSpec spec) => Math.Min(spec.Data.ShuffleBuffer ?? 64L * spec.Sae.BatchSize, StreamedRows(spec));
 
     /// <summary>Width of one row at the spec's hook point (synthetic: d_in).</summary>
     public static int RowWidth(ExperimentSpec spec)
@@ -46,7 +49,7 @@ internal static class StreamChecks
     /// <summary>The buffer's blocks in flight plus the trainer's initialization sample must fit in <paramref name="memory"/> bytes.</summary>
     public static void CheckMemory(ExperimentSpec spec, int width, long memory)
     {
-        var rows = BufferRows(spec);
+        var rows = spec.Data.ShuffleBuffer ?? BufferRows(spec);
         var initRows = Math.Min(Math.Max(100_000L, 32_768L), spec.Sae.Tokens);
         var need = ((double)BlocksInFlight * rows + initRows) * width * sizeof(float);
         if (need <= memory * 0.8) return;
