@@ -62,4 +62,24 @@ public sealed class ModelRowProducerTests
         var rest = All(new ModelRowProducer(model, [point], Sequences, Special(), tokensPerForward: 32, context: Context), 45);
         Assert.Equal(full.Skip(45 * 16).ToArray(), rest);
     }
+
+    [Fact]
+    public void Producing_rows_through_the_shuffle_buffer_on_a_producer_thread_leaves_no_tensor_alive()
+    {
+        using var model = Model("gpt2");
+        void Run()
+        {
+            var producer = new ModelRowProducer(model, [new HookPoint(0, HookSite.MlpHidden), new HookPoint(1, HookSite.ResidPost)], Sequences, Special(), 24, Context);
+            var thread = new Thread(() =>
+            {
+                foreach (var chunk in ShuffleBuffer.Read(producer, 50, 3, 17, Ct)) chunk.Dispose();
+            });
+            thread.Start();
+            thread.Join();
+        }
+        Run();   // warm-up
+        var before = Sae.SaeTestKit.SettledLiveCount();
+        Run();
+        Assert.Equal(before, Sae.SaeTestKit.SettledLiveCount());
+    }
 }
