@@ -7,11 +7,13 @@
 # the cache (capture + train entries), and for disk "capture alone" and "train alone" rates, for stream the split of its
 # time (model forward on the producer thread, SAE steps, waiting for rows). The goal: stream >= 0.9x the slower of
 # capture alone and train alone (the overlap works), RSS flat in tokens, nothing stored but the eval set.
-# Usage: bench/stream-compare.sh [TOKENS="65536"] [LAYERS=6]     (LAYERS blocks run; the hook is the last one's resid_post)
+# The shuffle buffer is BUFFER rows (default 16384 = 4 batches): the first block is filled before training starts
+# (no overlap there), so TOKENS should be several buffers.
+# Usage: bench/stream-compare.sh [TOKENS="65536"] [LAYERS=2] [BUFFER=16384]   (LAYERS blocks run; the hook is the last one's resid_post)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/bench/common.sh"   # builds once, sets OMP_WAIT_POLICY, defines field/median/load
-tokens_list="${1:-65536}"; layers="${2:-6}"
+tokens_list="${1:-65536}"; layers="${2:-2}"; buffer="${3:-16384}"
 work="$(mktemp -d /tmp/stream-compare.XXXXXX)"
 cd "$work"
 cat > bench.yaml <<YAML
@@ -29,9 +31,10 @@ YAML
 "$ROOT/runner" run bench.yaml --runs-dir warm --set data.tokens=4096 --set sae.tokens=4096 --set sae.batch_size=1024 >/dev/null 2>&1
 
 measure() {   # measure MODE TOKENS -> one line of key=value
-  local mode="$1" tokens="$2" runs="runs-$1-$2"
+  local mode="$1" tokens="$2" runs="runs-$1-$2" extra=()
+  [ "$mode" = stream ] && extra=(--set data.shuffle_buffer="$buffer")
   /usr/bin/time -f "%M" -o "time-$mode-$tokens" "$ROOT/runner" run bench.yaml --runs-dir "$runs" --force capture \
-    --set data.store="$mode" --set data.tokens="$tokens" --set sae.tokens="$tokens" >"log-$mode-$tokens" 2>&1
+    --set data.store="$mode" --set data.tokens="$tokens" --set sae.tokens="$tokens" "${extra[@]}" >"log-$mode-$tokens" 2>&1
   python3 - "$runs/stream-compare/stream-compare" "$(cat "time-$mode-$tokens")" "$tokens" "$mode" <<'PY'
 import json, os, sys
 run, rss_kb, tokens, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

@@ -18,6 +18,9 @@ internal static class StreamChecks
     /// <summary>Shuffle blocks alive at once: one being filled, one queued, one being trained on, one being permuted.</summary>
     public const int BlocksInFlight = 4;
 
+    /// <summary>Rows each trainer holds before its first step (its normalization sample, TrainerOptions.NormalizationRows).</summary>
+    private const long InitRows = 100_000;
+
     private static readonly ConcurrentDictionary<string, long> s_available = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -50,7 +53,7 @@ internal static class StreamChecks
     public static void CheckMemory(ExperimentSpec spec, int width, long memory)
     {
         var rows = spec.Data.ShuffleBuffer ?? BufferRows(spec);
-        var initRows = Math.Min(Math.Max(100_000L, 32_768L), spec.Sae.Tokens);
+        var initRows = Math.Min(InitRows, spec.Sae.Tokens);
         var need = ((double)BlocksInFlight * rows + initRows) * width * sizeof(float);
         if (need <= memory * 0.8) return;
         var fits = (long)Math.Max(0, (memory * 0.8 / (width * (double)sizeof(float)) - initRows) / BlocksInFlight);
