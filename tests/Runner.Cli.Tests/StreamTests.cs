@@ -76,6 +76,19 @@ public sealed class StreamTests : IDisposable
     }
 
     [Fact]
+    public void An_SAE_that_diverges_in_a_shared_pass_fails_its_own_point_only()
+    {
+        _cli.Write("tiny.yaml", Synthetic + "sweep: { sae.lr: [1e30, 3e-3] }\n");
+        Assert.Equal(1, _cli.Run("run", "tiny.yaml", "--set", "data.store=stream", "--set", "sae.grad_clip=0"));
+        Assert.Contains("stage train failed (point 0, lr=1e30): training diverged", _cli.Error);
+        var failed = Runner.Pipeline.Runs.RunFolder.Read(Run("tiny-synthetic", "lr=1e30"));
+        Assert.Equal(("train", Runner.Pipeline.Runs.StageStatus.Failed), (failed.Stages[^1].Name, failed.Stages[^1].Status));
+        var finished = Json(Path.Combine(Run("tiny-synthetic", "lr=3e-3"), "stages.json"));   // no --keep-going needed: it trained in the same pass
+        Assert.Equal("finished", (string?)finished["status"]);
+        Assert.Equal(["capture", "train", "evaluate"], finished["stages"]!.AsArray().Select(st => (string?)st!["name"]));
+    }
+
+    [Fact]
     public void Hook_layers_swept_in_stream_mode_share_one_model_pass()
     {
         TinyHfCheckpoint.Write(Path.Combine(_cli.Directory, "model"));
