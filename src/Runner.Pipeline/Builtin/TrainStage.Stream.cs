@@ -56,8 +56,7 @@ public sealed partial class TrainStage
         // The stream without the SAE and without the hook layer: every point of one model pass, one per hook point.
         var slice = SpecSlices.Without(StreamSlice(point), ExcludedFields)!.AsObject();
         slice.Remove("sae");
-        if (slice["hook"] is JsonObject hook) hook.Remove("layer");
-        if (slice["hook"] is JsonObject h) h.Remove("site");
+        slice.Remove("hook");   // each member's hook point is its own columns of a row
         return slice;
     }
 

@@ -27,6 +27,3 @@ public interface IGroupStage : IStage
     /// </summary>
     Task<IReadOnlyList<GroupOutcome>> RunGroupAsync(IReadOnlyList<StageContext> contexts, CancellationToken cancellationToken);
 }
-
-/// <summary>One member's outcome in <see cref="IGroupStage.RunGroupAsync"/>: its result, or the error that failed it.</summary>
-public sealed record GroupOutcome(StageResult? Result, Exception? Error);
