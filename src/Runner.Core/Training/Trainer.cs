@@ -22,6 +22,7 @@ public sealed partial class Trainer : IDisposable
     private long _step;
     private long _tokens;
     private bool _started;
+    private bool _resumed;
 
     /// <summary>A trainer for <paramref name="sae"/>, whose parameters must live on <see cref="TrainerOptions.Device"/>.</summary>
     public Trainer(ISparseAutoencoder sae, TrainerOptions options)
@@ -38,6 +39,9 @@ public sealed partial class Trainer : IDisposable
         Random = new Generator(options.Seed);
         _dead = new DeadLatentTracker(sae.Options.DSae, options.EffectiveDeadWindow, options.Device);
     }
+
+    /// <summary>The options the trainer runs with.</summary>
+    public TrainerOptions Options => _options;
 
     /// <summary>The trainer's seeded random stream, saved in and restored from checkpoints.</summary>
     public Generator Random { get; }
@@ -62,15 +66,17 @@ public sealed partial class Trainer : IDisposable
     /// </summary>
     public TrainingResult Train(IActivationSource source, ICheckpointStore? checkpoints = null, IProgress<TrainingPoint>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (_started) throw new InvalidOperationException("a Trainer runs once; to resume, create a new one with the same checkpoint store");
-        _started = true;
-        var resumed = checkpoints is not null && TryResume(checkpoints);
-        if (!resumed) Initialize(source, cancellationToken);
+        var resumed = Start(checkpoints);
+        if (!resumed)
+        {
+            using var first = source.Read(0, _options.BatchSize).GetEnumerator();
+            Initialize(Batches(first), cancellationToken);
+        }
 
-        if (_step < _options.TotalSteps)
+        if (!Finished)
         {
             using var batches = source.Read(_tokens, _options.BatchSize).GetEnumerator();
-            while (_step < _options.TotalSteps)
+            while (!Finished)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
@@ -79,21 +85,61 @@ public sealed partial class Trainer : IDisposable
                 }
                 if (!batches.MoveNext())
                     throw new RunnerException($"the activation source ended after {_tokens} rows, but training needs {_options.TrainingTokens} ({_options.TotalSteps} steps of {_options.BatchSize})");
-                using (var batch = batches.Current) TrainStep(batch, progress);
-                if (checkpoints is not null && CheckpointDue()) SaveCheckpoint(checkpoints);
+                using var batch = batches.Current;
+                TrainOn(batch, checkpoints, progress);
             }
         }
-        return new TrainingResult
+        return Result();
+
+        static IEnumerable<ActivationBatch> Batches(IEnumerator<ActivationBatch> e)
         {
-            Steps = _step,
-            Tokens = _tokens,
-            InputScale = _sae.InputScale,
-            Curve = _curve.ToArray(),
-            DeadFraction = _dead.DeadFraction(),
-            TokensSinceFired = TokensSinceFired(),
-            Resumed = resumed,
-        };
+            while (e.MoveNext()) yield return e.Current;
+        }
     }
+
+    /// <summary>
+    /// The step-by-step form of <see cref="Train"/> (a caller that pushes batches, e.g. one stream feeding
+    /// several SAEs): resumes from <paramref name="checkpoints"/> when it holds a checkpoint and returns
+    /// true; otherwise the caller must call <see cref="Initialize"/> with the stream's first
+    /// <see cref="InitializationRows"/> rows, then <see cref="TrainOn"/> from row 0.
+    /// </summary>
+    public bool Start(ICheckpointStore? checkpoints)
+    {
+        if (_started) throw new InvalidOperationException("a Trainer runs once; to resume, create a new one with the same checkpoint store");
+        _started = true;
+        _resumed = checkpoints is not null && TryResume(checkpoints);
+        return _resumed;
+    }
+
+    /// <summary>Rows from the start of the stream that <see cref="Initialize"/> needs (normalization and the SAE's data-dependent init).</summary>
+    public long InitializationRows => Math.Max(_options.Normalize ? Math.Min(_options.NormalizationRows, _options.TrainingTokens) : 0,
+        Math.Min(_options.InitSampleRows, _options.TrainingTokens));
+
+    /// <summary>True once every step of the run is done.</summary>
+    public bool Finished => _step >= _options.TotalSteps;
+
+    /// <summary>
+    /// One optimizer step on <paramref name="batch"/> (exactly <see cref="TrainerOptions.BatchSize"/> rows, the
+    /// next of the stream), then a checkpoint to <paramref name="checkpoints"/> when one is due.
+    /// </summary>
+    public void TrainOn(ActivationBatch batch, ICheckpointStore? checkpoints = null, IProgress<TrainingPoint>? progress = null)
+    {
+        if (Finished) throw new InvalidOperationException("the run has done all its steps");
+        TrainStep(batch, progress);
+        if (checkpoints is not null && CheckpointDue()) SaveCheckpoint(checkpoints);
+    }
+
+    /// <summary>The run's result so far (complete once <see cref="Finished"/>).</summary>
+    public TrainingResult Result() => new()
+    {
+        Steps = _step,
+        Tokens = _tokens,
+        InputScale = _sae.InputScale,
+        Curve = _curve.ToArray(),
+        DeadFraction = _dead.DeadFraction(),
+        TokensSinceFired = TokensSinceFired(),
+        Resumed = _resumed,
+    };
 
     // One optimizer step: forward (autocast when bf16), backward, gradient fix-ups, clip, finite check, Adam, bookkeeping.
     private void TrainStep(ActivationBatch batch, IProgress<TrainingPoint>? progress)
@@ -165,9 +211,13 @@ public sealed partial class Trainer : IDisposable
         progress?.Report(point);
     }
 
-    // Before the first step: s = √d_in / mean‖x‖ over the first NormalizationRows rows (when normalizing),
-    // then the SAE's data-dependent init on the first InitSampleRows rows in its space (TopK: b_dec = geometric median).
-    private void Initialize(IActivationSource source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Before the first step: s = √d_in / mean‖x‖ over the first NormalizationRows rows (when normalizing),
+    /// then the SAE's data-dependent init on the first InitSampleRows rows in its space (TopK: b_dec = geometric median).
+    /// <paramref name="batches"/> are the stream's first batches (from row 0); it reads (and disposes) only
+    /// as many as <see cref="InitializationRows"/> needs.
+    /// </summary>
+    public void Initialize(IEnumerable<ActivationBatch> batches, CancellationToken cancellationToken = default)
     {
         var normRows = _options.Normalize ? Math.Min(_options.NormalizationRows, _options.TrainingTokens) : 0;
         var sampleRows = Math.Min(_options.InitSampleRows, _options.TrainingTokens);
@@ -175,7 +225,7 @@ public sealed partial class Trainer : IDisposable
         var sample = new List<Tensor>();
         double sumNorms = 0;
         long rows = 0;
-        foreach (var batch in source.Read(0, _options.BatchSize))
+        foreach (var batch in batches)
         {
             using (batch)
             using (var inner = TensorScope.Enter())

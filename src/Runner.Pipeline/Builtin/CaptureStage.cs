@@ -10,7 +10,8 @@ namespace Runner.Pipeline.Builtin;
 
 /// <summary>
 /// capture: the activations an SAE trains and is evaluated on, as shard datasets —
-/// <c>train/</c> (data.tokens rows) and <c>eval/</c> (evaluate.tokens rows, disjoint from train).
+/// <c>train/</c> (data.tokens rows) and <c>eval/</c> (evaluate.tokens rows, disjoint from train). With
+/// <c>data.store: stream</c> only <c>eval/</c>: train produces its rows itself.
 /// Sources: <c>data.synthetic</c> (known true features, saved as truth.safetensors [features, d_in]),
 /// or an hf model's hook point over text data (see <see cref="ModelCapture"/>: eval/ holds whole sequences,
 /// train/ the rows of non-special tokens). The key of a model capture includes the checkpoint's fingerprint,
@@ -39,11 +40,22 @@ public sealed class CaptureStage : IStage
     /// <inheritdoc/>
     public JsonNode? SpecSlice(ResolvedPoint point)
     {
-        if (point.Spec.Data.Synthetic is not null) return SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens");
-        var slice = SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens", "hook", "model.source", "model.dtype");
+        if (point.Spec.Data.Synthetic is not null) return StreamOnlyEval(point, SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens"));
+        var slice = StreamOnlyEval(point, SpecSlices.Take(point.Json, "seed", "data", "evaluate.tokens", "hook", "model.source", "model.dtype"));
         LanguageModels.CheckShape(point.Spec);   // hook.layer and data.context against config.json, before anything runs
         if (point.Spec.Model.Source == ModelSource.Hf) slice["model_fingerprint"] = LanguageModels.Fingerprint(point.Spec.Model); // toy: pretrain's key covers it
         slice["device_class"] = StageDevice.Class(point.Spec.Device);
+        return slice;
+    }
+
+    // data.store stream: capture writes the held-out set only, so the training-side keys do not concern it. disk: the
+    // keys stream mode added are left out, so disk captures keep the keys they had before streaming existed.
+    private static JsonObject StreamOnlyEval(ResolvedPoint point, JsonObject slice)
+    {
+        var data = slice["data"]!.AsObject();
+        data.Remove("shuffle_buffer");
+        if (point.Spec.Data.Store == DataStore.Stream) data.Remove("tokens");
+        else data.Remove("store");
         return slice;
     }
 
@@ -57,9 +69,12 @@ public sealed class CaptureStage : IStage
         var synthetic = spec.Data.Synthetic ?? throw new Core.RunnerException("capture: only data.synthetic is supported until the models issue lands");
         using var source = new SyntheticActivations(SpecMapping.Synthetic(synthetic, spec.Seed));
         var dtype = SpecMapping.StorageDType(spec.Data.ActivationDtype);
-        var total = spec.Data.Tokens + spec.Evaluate.Tokens;
-        Write(context, source, "train", 0, spec.Data.Tokens, dtype, total, ct);
-        Write(context, source, "eval", spec.Data.Tokens, spec.Evaluate.Tokens, dtype, total, ct);
+        // stream: the held-out rows come first and train streams the rows after them; disk: train/ first, then eval/.
+        var stream = spec.Data.Store == DataStore.Stream;
+        var trainRows = stream ? 0 : spec.Data.Tokens;
+        var total = trainRows + spec.Evaluate.Tokens;
+        if (!stream) Write(context, source, "train", 0, trainRows, dtype, total, ct);
+        Write(context, source, "eval", trainRows, spec.Evaluate.Tokens, dtype, total, ct);
         using (var scope = TensorScope.Enter())
             SafetensorsWriter.Write(Path.Combine(context.OutputDirectory, "truth.safetensors"),
                 new Dictionary<string, Tensor> { ["features"] = source.Features.Cpu() },
@@ -68,7 +83,7 @@ public sealed class CaptureStage : IStage
         {
             Metrics = new Dictionary<string, double>
             {
-                ["rows"] = spec.Data.Tokens,
+                ["rows"] = trainRows,
                 ["eval_rows"] = spec.Evaluate.Tokens,
                 ["d_in"] = synthetic.DIn,
                 ["true_features"] = synthetic.Features,

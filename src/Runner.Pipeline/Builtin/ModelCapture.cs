@@ -47,7 +47,8 @@ internal static class ModelCapture
         };
         var evalSequences = (spec.Evaluate.Tokens + context_ - 1) / context_;
         var batchSequences = Math.Max(1, TokensPerBatch / context_);
-        var total = evalSequences * context_ + spec.Data.Tokens;
+        var stream = spec.Data.Store == Spec.DataStore.Stream;   // eval/ only: train streams its rows
+        var total = evalSequences * context_ + (stream ? 0 : spec.Data.Tokens);
         var watch = Stopwatch.StartNew();
         long processed = 0;
 
@@ -90,12 +91,12 @@ internal static class ModelCapture
         // train/: rows of non-special tokens only (the planted corpus's training stream; text files continue their one stream).
         if (trainSequences is not null) sequences = trainSequences;
         long trainRows = 0;
-        using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "train"), new ActivationShardOptions
+        using (var writer = stream ? null : ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "train"), new ActivationShardOptions
         {
             DIn = width, DType = dtype, SequenceLength = 1, Labels = labels, Metadata = metadata,
         }))
         {
-            var need = spec.Data.Tokens;
+            var need = stream ? 0 : spec.Data.Tokens;
             while (trainRows < need)
             {
                 ct.ThrowIfCancellationRequested();
@@ -110,14 +111,14 @@ internal static class ModelCapture
                     var rows = Tensors.Arange(flatIds.Size(0)).MaskedSelect(keep);     // [n] row indices kept
                     var take = Math.Min(rows.Size(0), need - trainRows);
                     rows = rows.Narrow(0, 0, take);
-                    writer.Append(acts.IndexSelect(0, rows.To(acts.Device)).To(dtype).Cpu(), flatIds.IndexSelect(0, rows),
+                    writer!.Append(acts.IndexSelect(0, rows.To(acts.Device)).To(dtype).Cpu(), flatIds.IndexSelect(0, rows),
                         labels ? Topics(batch, context_).IndexSelect(0, rows) : null);
                     trainRows += take;
                 }
                 processed += batch.Count * context_;
                 context.Report(evalSequences * context_ + trainRows, total, "tokens");
             }
-            writer.Complete();
+            writer?.Complete();
         }
 
         return new StageResult

@@ -11,12 +11,13 @@ using Runner.Torch;
 namespace Runner.Pipeline.Builtin;
 
 /// <summary>
-/// train: an SAE on capture's train/ rows. Writes the SAELens v6 folder <c>sae/</c> (weights in
+/// train: an SAE on capture's train/ rows (<c>data.store: disk</c>), or on rows it produces itself from the model
+/// as it trains (<c>stream</c>, see TrainStage.Stream.cs; several SAEs from one pass). Writes the SAELens v6 folder <c>sae/</c> (weights in
 /// raw-activation space, normalization folded; sparsity.safetensors from a density pass over training
 /// rows) and the training curves <c>curves.json</c>. Checkpoints go to the stage's checkpoint folder,
 /// so a cancelled or killed training resumes where it stopped.
 /// </summary>
-public sealed class TrainStage : IStage
+public sealed partial class TrainStage : IGroupStage
 {
     /// <summary>Training rows the density for sparsity.safetensors is measured on.</summary>
     private const long DensityRows = 65_536;
@@ -37,16 +38,25 @@ public sealed class TrainStage : IStage
     public IReadOnlyDictionary<string, string> RunLinks { get; } = new Dictionary<string, string> { ["sae"] = "sae" };
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> InputsFor(ResolvedPoint point) => Streams(point) ? ["capture", "pretrain"] : Inputs;
+
+    /// <inheritdoc/>
     public JsonNode? SpecSlice(ResolvedPoint point)
     {
+        if (Streams(point)) return StreamSlice(point);
         var slice = SpecSlices.Take(point.Json, "seed", "sae");
         slice["device_class"] = StageDevice.Class(point.Spec.Device);
         return slice;
     }
 
     /// <inheritdoc/>
-    public Task<StageResult> RunAsync(StageContext context, CancellationToken cancellationToken) =>
-        Task.Run(() => Run(context, cancellationToken), cancellationToken);
+    public Task<StageResult> RunAsync(StageContext context, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        if (!Streams(context.Point)) return Run(context, cancellationToken);
+        var outcome = RunStream([context], cancellationToken)[0];
+        if (outcome.Error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Error).Throw();
+        return outcome.Result!;
+    }, cancellationToken);
 
     private static StageResult Run(StageContext context, CancellationToken ct)
     {
@@ -61,9 +71,16 @@ public sealed class TrainStage : IStage
         var store = context.CheckpointDirectory is { } dir ? new SafetensorsCheckpointStore(dir) : null;
         var progress = new Progress(context, spec.Sae.Tokens);
         var result = trainer.Train(reader.AsSource((ulong)spec.Seed), store, progress, ct);
-
-        var output = context.OutputDirectory;
         var density = Density(sae, reader, device, ct);
+        WriteOutputs(context, sae, result, density);
+        return new StageResult { Metrics = Metrics(result, options), Notes = result.Resumed ? ["resumed from a checkpoint"] : [] };
+    }
+
+    // The SAELens folder (with the density as sparsity.safetensors) and curves.json.
+    private static void WriteOutputs(StageContext context, ISparseAutoencoder sae, TrainingResult result, double[] density)
+    {
+        var spec = context.Point.Spec;
+        var output = context.OutputDirectory;
         using (var scope = TensorScope.Enter())
         {
             SaeLensFolder.Write(Path.Combine(output, "sae"), sae, new SaeLensMetadata
@@ -76,6 +93,10 @@ public sealed class TrainStage : IStage
             }, Tensors.From(density));
         }
         File.WriteAllText(Path.Combine(output, "curves.json"), JsonSerializer.Serialize(result.Curve, Hashing.CanonicalJson.SerializerOptions));
+    }
+
+    private static Dictionary<string, double> Metrics(TrainingResult result, SaeOptions options)
+    {
 
         var last = result.Curve.Count > 0 ? result.Curve[^1] : null;
         var metrics = new Dictionary<string, double>
@@ -92,7 +113,7 @@ public sealed class TrainStage : IStage
             metrics["mse"] = last.Mse;
             metrics["l0"] = last.L0;
         }
-        return new StageResult { Metrics = metrics, Notes = result.Resumed ? ["resumed from a checkpoint"] : [] };
+        return metrics;
     }
 
     // Fraction of rows on which each latent fires, over the first training rows (raw space).

@@ -45,6 +45,7 @@ public sealed class CostModel
         {
             "pretrain" when model is not null => Pretrain(spec, model),
             "capture" => Capture(point, model),
+            "train" when !StoresShards(spec) => StreamedTrain(point, model),
             "train" => Train(spec, DIn(spec, model)),
             "evaluate" => Evaluate(spec, model, DIn(spec, model)),
             "steer" when model is not null => Steer(spec, model, DIn(spec, model)),
@@ -57,11 +58,10 @@ public sealed class CostModel
     public static long CaptureDiskBytes(ResolvedPoint point) => CaptureLayout(point.Spec, ModelShape.For(point.Spec)).Bytes;
 
     /// <summary>
-    /// Whether the point's capture writes activation shards. The hook for <c>data.store: stream</c> (issue 13, part 1):
-    /// once <c>DataSpec</c> has <c>Store</c>, this is <c>spec.Data.Store != DataStore.Stream</c>, and a streamed point's
-    /// capture costs no disk and no writer buffer (its memory and time then belong to train's estimate).
+    /// Whether the point's capture writes training shards: not with <c>data.store: stream</c>, where train produces its
+    /// rows from the model (its memory and time then belong to train's estimate) and capture writes the eval set only.
     /// </summary>
-    public static bool StoresShards(ExperimentSpec spec) => true;
+    public static bool StoresShards(ExperimentSpec spec) => spec.Data.Store != DataStore.Stream;
 
     private static int DIn(ExperimentSpec spec, ModelShape? model) =>
         spec.Data.Synthetic?.DIn ?? model!.SiteWidth(spec.Hook.Site);
@@ -115,6 +115,20 @@ public sealed class CostModel
         var time = Time(f => tokens * (HostSecondsPerToken + Forward(f, m.FlopsTo(spec.Hook, context), spec.Hook.Layer + 1, CaptureTokens, spec.Model.Dtype == Precision.Bfloat16 ? f.Bf16Speedup : 1, m, context))
             + layout.Bytes * SecondsPerWrittenByte);
         return new ResourceEstimate(layout.Bytes, memoryBytes, time);
+    }
+
+    // data.store: stream: the SAE steps of a stored run, reading no shards, next to a producer that computes sae.tokens
+    // rows as capture would (overlapped: the slower side sets the pace) and the shuffle buffer's blocks in flight.
+    private ResourceEstimate StreamedTrain(ResolvedPoint point, ModelShape? model)
+    {
+        var spec = point.Spec;
+        var dIn = DIn(spec, model);
+        var sae = Train(spec, dIn);
+        var asCapture = spec with { Data = spec.Data with { Store = DataStore.Disk, Tokens = spec.Sae.Tokens } };
+        var producer = Capture(point with { Spec = asCapture }, model);
+        var buffer = (long)StreamChecks.BlocksInFlight * StreamChecks.BufferRows(spec) * dIn * sizeof(float);
+        var seconds = sae.Seconds is { } a && producer.Seconds is { } b ? Math.Max(a, b - producer.DiskBytes * SecondsPerWrittenByte) : (double?)null;
+        return new ResourceEstimate(sae.DiskBytes, sae.MemoryBytes + producer.MemoryBytes - Base + buffer, seconds);
     }
 
     private ResourceEstimate Train(ExperimentSpec spec, int dIn)
@@ -216,7 +230,6 @@ public sealed class CostModel
     // train/ (data.tokens rows), truth.safetensors for synthetic data, and the manifest.
     private static Layout CaptureLayout(ExperimentSpec spec, ModelShape? model)
     {
-        if (!StoresShards(spec)) return new Layout(0, 0, 0);
         var dtype = SpecMapping.StorageDType(spec.Data.ActivationDtype);
         var synthetic = spec.Data.Synthetic;
         var labels = synthetic is null && spec.Model.Source == ModelSource.Toy;
@@ -229,15 +242,16 @@ public sealed class CostModel
         };
         var train = eval with { SequenceLength = 1 };
         var evalRows = EvalRows(spec);
-        var bytes = ActivationShardWriter.EstimateBytes(eval, evalRows) + ActivationShardWriter.EstimateBytes(train, spec.Data.Tokens);
-        var files = 2 + Shards(eval, evalRows) + Shards(train, spec.Data.Tokens);
+        var trainRows = StoresShards(spec) ? spec.Data.Tokens : 0;
+        var bytes = ActivationShardWriter.EstimateBytes(eval, evalRows) + ActivationShardWriter.EstimateBytes(train, trainRows);
+        var files = 2 + Shards(eval, evalRows) + Shards(train, trainRows);
         if (synthetic is not null)
         {
             bytes += 4L * synthetic.Features * synthetic.DIn + 256;
             files++;
         }
         bytes += 1024 + 200L * files;   // manifest.json: one entry per file
-        return new Layout(bytes, Buffer(eval, evalRows), Buffer(train, spec.Data.Tokens));
+        return new Layout(bytes, Buffer(eval, evalRows), Buffer(train, trainRows));
     }
 
     private static long Shards(ActivationShardOptions options, long rows) =>

@@ -115,7 +115,9 @@ public sealed partial class HookContext : IDisposable
     /// (dispose it: <c>use reader = ctx.Activations()</c>; batches: <c>reader.ReadSequential(4096, 0, reader.Rows)</c>).
     /// </summary>
     public ActivationShardReader Activations(string split = "eval") =>
-        split is "eval" or "train"
+        split == "train" && Spec.Data.Store == DataStore.Stream
+            ? throw new RunnerException("activations: the train split is not stored with data.store: stream (the eval split is)")
+            : split is "eval" or "train"
             ? ActivationShardReader.Open(Path.Combine(_stage.Input("capture").Directory, split), new ActivationReadOptions { DType = DType.Float32 })
             : throw new RunnerException($"activations: split must be eval or train, got '{split}'");
 

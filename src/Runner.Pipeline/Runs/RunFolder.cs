@@ -127,6 +127,8 @@ public static class RunFolder
                         },
                         Seconds = (double?)s["seconds"] ?? 0,
                         Entry = (string?)s["entry"] ?? "",
+                        Stream = (string?)s["stream"],
+                        Passes = (int?)s["passes"],
                         Error = (string?)s["error"],
                         Metrics = flat.Where(p => p.Key.StartsWith(name + ".", StringComparison.Ordinal))
                             .ToDictionary(p => p.Key[(name.Length + 1)..], p => p.Value, StringComparer.Ordinal),
@@ -189,6 +191,8 @@ public static class RunFolder
                 ["seconds"] = Math.Round(s.Seconds, 3),
                 ["entry"] = s.Entry,
             };
+            if (s.Stream is not null) stage["stream"] = s.Stream;
+            if (s.Passes is not null) stage["passes"] = s.Passes;
             if (s.Error is not null) stage["error"] = s.Error;
             stages.Add(stage);
         }

@@ -24,6 +24,15 @@ public sealed record RunStage
     /// <summary>Why the stage failed (<see cref="StageStatus.Failed"/>), else null.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// A grouped stage (train with <c>data.store: stream</c>): the id of the activation stream it trained on — the same
+    /// for every point that streams the same activations, which train together from one model pass.
+    /// </summary>
+    public string? Stream { get; init; }
+
+    /// <summary>With <see cref="Stream"/>: model passes that produced the stage's training rows.</summary>
+    public int? Passes { get; init; }
+
     /// <summary>The stage's metrics, unprefixed.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 }

@@ -29,4 +29,10 @@ public sealed record DataSpec
 
     /// <summary>Precision of the stored activation shards (float32, bfloat16 or float16).</summary>
     public ActivationPrecision ActivationDtype { get; init; } = ActivationPrecision.Float32;
+
+    /// <summary><c>disk</c>: capture stores the training rows; <c>stream</c>: train produces them as it consumes them.</summary>
+    public DataStore Store { get; init; } = DataStore.Disk;
+
+    /// <summary>stream only: rows in the shuffle buffer; null = 64 × sae.batch_size.</summary>
+    public long? ShuffleBuffer { get; init; }
 }

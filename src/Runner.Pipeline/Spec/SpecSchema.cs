@@ -66,10 +66,12 @@ internal static partial class SpecSchema
         F("jsonl", new List(new FilePath(glob: true), "globs", single: true), null, "JSON-lines files (globs); each line's text is in `text_field`. One of `corpus`, `files`, `jsonl`, `synthetic`."),
         F("text_field", new Text(), "text", "Field of each JSON line that holds the text.") with { When = [new SchemaCondition.IsSet("data.jsonl")] },
         F("synthetic", Synthetic, null, "Synthetic activations with known true features (no model, no text). One of `corpus`, `files`, `jsonl`, `synthetic`."),
-        F("tokens", new Int(1, long.MaxValue), 1_000_000, "Tokens (activation rows) captured for SAE training."),
+        F("tokens", new Int(1, long.MaxValue), 1_000_000, "Tokens (activation rows) captured for SAE training (`store: disk`; unused with `stream`)."),
         F("context", new Int(1), 64, "Tokens per packed sequence."),
         F("bos", new Bool(), true, "Start every sequence with the tokenizer's BOS token."),
         F("activation_dtype", new Choice("float32", "bfloat16", "float16"), "float32", "Precision of the stored activation shards: `bfloat16` and `float16` halve the disk and page cache (float16 keeps 3 more mantissa bits but overflows above 65504)."),
+        F("store", new Choice("disk", "stream"), "disk", "`disk`: capture stores `data.tokens` training rows and train reads them; `stream`: train runs the model and trains on fresh rows through a shuffle buffer, storing none (`sae.tokens` fresh tokens, no epochs; capture stores only the eval set). See README, \"Streaming\"."),
+        F("shuffle_buffer", new Int(1, long.MaxValue), null, "Rows in the shuffle buffer (filled with fresh rows, handed out in a seeded random order); null = 64 × `sae.batch_size`; never more than the rows trained on. Must fit in memory (checked before anything runs).") with { When = [new SchemaCondition.ValueIs("data.store", "stream")] },
     ], [new SchemaGroup(["corpus", "files", "jsonl", "synthetic"], DefaultKey: "corpus")]);
 
     public static readonly Section Hook = new([
@@ -84,7 +86,7 @@ internal static partial class SpecSchema
         F("k", new Int(1), 32, "Active latents per token (batchtopk: on average).") with { When = [Arch("topk", "batchtopk")] },
         F("lr", new Float(0, minExclusive: true), 2e-4, "Adam learning rate."),
         F("batch_size", new Int(1), 4096, "Activation rows per training step."),
-        F("tokens", new Int(1, long.MaxValue), 1_000_000, "Training tokens (more than `data.tokens` means several epochs)."),
+        F("tokens", new Int(1, long.MaxValue), 1_000_000, "Training tokens (with `data.store: disk`, more than `data.tokens` means several epochs; with `stream`, fresh tokens)."),
         F("dtype", Precisions, "float32", "Training precision; `bfloat16` is autocast with fp32 master weights."),
         F("lr_decay_fraction", new Float(0, max: 1), 0.2, "Fraction of steps at the end over which the learning rate decays linearly to 0."),
         F("beta1", new Float(0, max: 1, maxExclusive: true), 0.9, "Adam β1."),

@@ -33,6 +33,9 @@ public interface IStage
     /// </summary>
     JsonNode? SpecSlice(ResolvedPoint point);
 
+    /// <summary>The inputs for <paramref name="point"/> (default <see cref="Inputs"/>; e.g. train also reads the model when it streams).</summary>
+    IReadOnlyList<string> InputsFor(ResolvedPoint point) => Inputs;
+
     /// <summary>Whether the stage runs for <paramref name="point"/> at all (e.g. <c>pretrain</c> only for a toy model).</summary>
     bool AppliesTo(ResolvedPoint point) => true;
 

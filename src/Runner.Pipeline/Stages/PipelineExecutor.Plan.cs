@@ -24,7 +24,7 @@ public sealed partial class PipelineExecutor
             foreach (var stage in _graph.Stages)
             {
                 if (!stage.AppliesTo(point)) continue;
-                var inputs = stage.Inputs.Where(keys.ContainsKey).ToDictionary(n => n, n => keys[n], StringComparer.Ordinal);
+                var inputs = stage.InputsFor(point).Where(keys.ContainsKey).ToDictionary(n => n, n => keys[n], StringComparer.Ordinal);
                 var key = StageKey.For(stage, point, inputs, _options.EnvironmentFingerprint);
                 keys[stage.Name] = key;
                 var id = $"{stage.Name}/{key}";

@@ -46,6 +46,9 @@ public sealed partial class PipelineExecutor
         var selected = Select(points);
         var forced = Forced();
         var shared = new ConcurrentDictionary<string, Lazy<Task<Resolution>>>(StringComparer.Ordinal);
+        // Every key of every point, before anything runs: a bad spec (a stage's planning checks) stops here, and
+        // grouped stages learn which points share a pass.
+        var groups = Groups(selected);
         var reports = new PointReport[selected.Count];
         var failed = 0;
         var cancelled = 0;
@@ -65,12 +68,14 @@ public sealed partial class PipelineExecutor
                 NotStarted(i);
                 return;
             }
-            if (!_options.KeepGoing && Volatile.Read(ref failed) > 0)
+            // A point whose grouped stage already ran with the others (one pass for all) still finishes: one member's
+            // failure (a diverging SAE) fails that point only.
+            if (!_options.KeepGoing && Volatile.Read(ref failed) > 0 && !groups.Started(selected[i]))
             {
                 reports[i] = new PointReport { Point = selected[i], Skipped = true };
                 return;
             }
-            reports[i] = await RunPointAsync(selected[i], forced, shared, clock, cancellationToken).ConfigureAwait(false);
+            reports[i] = await RunPointAsync(selected[i], forced, shared, groups, clock, cancellationToken).ConfigureAwait(false);
             if (reports[i].Error is not null) Interlocked.Increment(ref failed);
             if (reports[i].Killed) Interlocked.Increment(ref cancelled);
         }
@@ -109,7 +114,7 @@ public sealed partial class PipelineExecutor
     }
 
     private async Task<PointReport> RunPointAsync(ResolvedPoint point, IReadOnlySet<string> forced,
-        ConcurrentDictionary<string, Lazy<Task<Resolution>>> shared, CancelClock cancelClock, CancellationToken ct)
+        ConcurrentDictionary<string, Lazy<Task<Resolution>>> shared, StageGroups groups, CancelClock cancelClock, CancellationToken ct)
     {
         Emit(new PointStarted { PointIndex = point.Index, RunName = point.RunName });
         var started = DateTimeOffset.UtcNow;
@@ -122,20 +127,27 @@ public sealed partial class PipelineExecutor
             {
                 if (!stage.AppliesTo(point)) continue;
                 ct.ThrowIfCancellationRequested();
-                var inputs = stage.Inputs.Where(done.ContainsKey).ToDictionary(n => n, n => done[n], StringComparer.Ordinal);
+                var inputs = stage.InputsFor(point).Where(done.ContainsKey).ToDictionary(n => n, n => done[n], StringComparer.Ordinal);
                 var slice = stage.SpecSlice(point);
                 var key = StageKey.Compute(stage.Name, stage.Version, SpecSlices.Without(slice, stage.ExcludedFields),
                     inputs.ToDictionary(p => p.Key, p => p.Value.Entry.Key), _options.EnvironmentFingerprint);
                 var clock = Stopwatch.StartNew();
                 current = (stage.Name, key, clock);
-                var mine = new Lazy<Task<Resolution>>(() => Task.Run(() => ResolveAsync(point, stage, key, slice, inputs, forced.Contains(stage.Name), ct), ct));
+                var group = groups.Of(point, stage.Name);
+                var mine = new Lazy<Task<Resolution>>(() => Task.Run(() => group is null
+                    ? ResolveAsync(point, stage, key, slice, inputs, forced.Contains(stage.Name), ct)
+                    : ResolveInGroupAsync(group, point, key, forced.Contains(stage.Name), shared, forced, ct), ct));
                 var lazy = shared.GetOrAdd($"{stage.Name}/{key}", mine);
                 var resolution = await lazy.Value.ConfigureAwait(false);
                 // Only the point that resolved a key reports it computed; the others reused it.
                 var status = ReferenceEquals(lazy, mine) ? resolution.Status : StageStatus.Cached;
                 done[stage.Name] = resolution;
                 var metrics = resolution.Entry.Manifest.Metrics;
-                stages.Add(new RunStage { Name = stage.Name, Key = key, Status = status, Seconds = clock.Elapsed.TotalSeconds, Entry = resolution.Entry.Directory, Metrics = metrics, Links = stage.RunLinks });
+                stages.Add(new RunStage
+                {
+                    Name = stage.Name, Key = key, Status = status, Seconds = clock.Elapsed.TotalSeconds, Entry = resolution.Entry.Directory, Metrics = metrics, Links = stage.RunLinks,
+                    Stream = group?.Id, Passes = group is null ? null : metrics.TryGetValue("passes", out var passes) ? (int)passes : null,
+                });
                 Emit(new StageFinished
                 {
                     PointIndex = point.Index, RunName = point.RunName, Stage = stage.Name, Key = key,
@@ -216,25 +228,7 @@ public sealed partial class PipelineExecutor
 
         Emit(new StageStarted { PointIndex = point.Index, RunName = point.RunName, Stage = stage.Name, Key = key, Forced = forced });
         using var pending = _cache.BeginWrite(stage.Name, key);
-        var context = new StageContext
-        {
-            Point = point,
-            Stage = stage.Name,
-            Key = key,
-            Slice = slice?.DeepClone(),
-            OutputDirectory = pending.OutputDirectory,
-            Inputs = inputs.ToDictionary(p => p.Key, p => new StageInput
-            {
-                Stage = p.Key,
-                Key = p.Value.Entry.Key,
-                Directory = p.Value.Entry.Directory,
-                Metrics = p.Value.Entry.Manifest.Metrics,
-                Notes = p.Value.Entry.Manifest.Notes,
-            }, StringComparer.Ordinal),
-            Events = _events,
-            CancellationToken = ct,
-            CheckpointDirectory = _cache.CheckpointDirectory(stage.Name, key),
-        };
+        var context = Context(point, stage, key, slice, inputs, pending, ct);
         StageResult result;
         try
         {
@@ -250,7 +244,41 @@ public sealed partial class PipelineExecutor
             throw new StageFailedException(stage.Name, point, e);
         }
         if (held.Lost) Warn($"the lock for {stage.Name}/{StageCache.Short(key)} was taken over by another process that judged it stale; publishing atomically anyway");
+        try
+        {
+            return Publish(stage, key, slice, inputs, result, pending, context, forced, Warn);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StageFailedException(stage.Name, point, e); // e.g. the stage wrote a symbolic link
+        }
+    }
 
+    private StageContext Context(ResolvedPoint point, IStage stage, string key, JsonNode? slice, IReadOnlyDictionary<string, Resolution> inputs,
+        PendingEntry pending, CancellationToken ct) => new()
+    {
+        Point = point,
+        Stage = stage.Name,
+        Key = key,
+        Slice = slice?.DeepClone(),
+        OutputDirectory = pending.OutputDirectory,
+        Inputs = inputs.ToDictionary(p => p.Key, p => new StageInput
+        {
+            Stage = p.Key,
+            Key = p.Value.Entry.Key,
+            Directory = p.Value.Entry.Directory,
+            Metrics = p.Value.Entry.Manifest.Metrics,
+            Notes = p.Value.Entry.Manifest.Notes,
+        }, StringComparer.Ordinal),
+        Events = _events,
+        CancellationToken = ct,
+        CheckpointDirectory = _cache.CheckpointDirectory(stage.Name, key),
+    };
+
+    // The manifest, the atomic publish, and the end of the computation's checkpoints.
+    private Resolution Publish(IStage stage, string key, JsonNode? slice, IReadOnlyDictionary<string, Resolution> inputs, StageResult result,
+        PendingEntry pending, StageContext context, bool forced, Action<string> warn)
+    {
         var draft = new CacheManifest
         {
             Stage = stage.Name,
@@ -262,16 +290,9 @@ public sealed partial class PipelineExecutor
             Metrics = result.Metrics,
             Notes = result.Notes,
         };
-        try
-        {
-            var committed = new Resolution(_cache.Commit(pending, draft, replaceExisting: forced, Warn), StageStatus.Computed);
-            if (context.CheckpointDirectory is { } checkpoints && Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
-            return committed;
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StageFailedException(stage.Name, point, e); // e.g. the stage wrote a symbolic link
-        }
+        var committed = new Resolution(_cache.Commit(pending, draft, replaceExisting: forced, warn), StageStatus.Computed);
+        if (context.CheckpointDirectory is { } checkpoints && Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
+        return committed;
     }
 
     private List<ResolvedPoint> Select(IReadOnlyList<ResolvedPoint> points)
