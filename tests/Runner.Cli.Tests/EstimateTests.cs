@@ -53,6 +53,19 @@ public sealed class EstimateTests : IDisposable
     }
 
     [Fact]
+    public void A_streamed_point_s_capture_is_estimated_without_training_rows_and_its_train_holds_the_buffer()
+    {
+        var disk = DryRunJson()["points"]![0]!["stages"]!.AsArray();
+        var stream = DryRunJson("--set", "data.store=stream")["points"]![0]!["stages"]!.AsArray();
+        long Estimate(JsonArray stages, string stage, string field) => (long)stages.First(s => (string)s!["stage"]! == stage)!["estimate"]![field]!;
+        // The 4k eval rows only (4k × 72 bytes and the truth matrix), not the 20k training rows.
+        Assert.InRange(Estimate(stream, "capture", "disk_bytes"), 4_000 * 72, 4_000 * 72 + 20_000);
+        Assert.True(Estimate(disk, "capture", "disk_bytes") > 5 * Estimate(stream, "capture", "disk_bytes"));
+        Assert.True(Estimate(stream, "train", "memory_bytes") > Estimate(disk, "train", "memory_bytes"), "the shuffle buffer and the producer count toward train");
+        Assert.Equal(0, Estimate(stream, "train", "mapped_bytes"));
+    }
+
+    [Fact]
     public void Dry_run_text_shows_each_computed_stage_with_disk_memory_and_time()
     {
         Assert.Equal(0, _cli.Run("run", "tiny.yaml", "--dry-run"));
