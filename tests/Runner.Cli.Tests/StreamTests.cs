@@ -111,6 +111,46 @@ public sealed class StreamTests : IDisposable
             Deterministic(Run("tiny-hf-stream", "layer=1")).Replace("train.stream_members=2", ""));
     }
 
+    // A hook that reads every eval row and logs how many there are and an FNV-1a hash of their float32 bits.
+    private const string EvalRowsHash = """
+        let run (ctx: HookContext) =
+            use reader = ctx.Activations()
+            let mutable hash = 14695981039346656037UL
+            let mutable rows = 0L
+            for batch in reader.ReadSequential(4096, 0L, reader.Rows) do
+                use b = batch
+                for v in b.Activations.ToArray<float32>() do
+                    hash <- (hash ^^^ uint64 (uint32 (System.BitConverter.SingleToInt32Bits v))) * 1099511628211UL
+                rows <- rows + b.Count
+            ctx.LogMetric("rows", float rows)
+            ctx.LogMetric("hash", float (hash >>> 12))
+        """;
+
+    [Fact]
+    public void Stream_mode_stores_only_the_eval_token_ids_and_recomputes_rows_equal_to_the_stored_ones()
+    {
+        _cli.ScriptHost = new Runner.Hooks.FSharp.FSharpScriptHost(Path.Combine(_cli.Directory, "hook-cache"));
+        _cli.Stages = () => StageCatalog.Create(_cli.ScriptHost);
+        TinyHfCheckpoint.Write(Path.Combine(_cli.Directory, "model"));
+        TinyHfCheckpoint.WriteDocuments(Path.Combine(_cli.Directory, "docs"), 40);
+        _cli.Write("rows.fsx", EvalRowsHash);
+        const string hook = "hooks:\n  - { path: rows.fsx, when: after_train }\n";
+        _cli.Write("stream.yaml", Hf + hook);
+        _cli.Write("disk.yaml", Hf.Replace("name: tiny-hf-stream", "name: tiny-hf-disk").Replace("store: stream, shuffle_buffer: 1024", "tokens: 3_000") + hook);
+        Assert.Equal(0, _cli.Run("run", "stream.yaml"));
+        Assert.Equal(0, _cli.Run("run", "disk.yaml"));
+
+        var stream = Path.Combine(Run("tiny-hf-stream", "tiny-hf-stream"), "stages", "capture");
+        Assert.False(Directory.Exists(Path.Combine(stream, "eval")));
+        Assert.True(File.Exists(Path.Combine(stream, "eval_ids.safetensors")));
+        Assert.True(Directory.Exists(Path.Combine(Run("tiny-hf-disk", "tiny-hf-disk"), "stages", "capture", "eval")));
+        var s = Json(Path.Combine(Run("tiny-hf-stream", "tiny-hf-stream"), "metrics.json"));
+        var d = Json(Path.Combine(Run("tiny-hf-disk", "tiny-hf-disk"), "metrics.json"));
+        Assert.Equal(512, (double)s["hooks_after_train.rows.rows"]!);
+        Assert.Equal((double)d["hooks_after_train.rows.rows"]!, (double)s["hooks_after_train.rows.rows"]!);
+        Assert.Equal((double)d["hooks_after_train.rows.hash"]!, (double)s["hooks_after_train.rows.hash"]!);
+    }
+
     [Fact]
     public void Sae_tokens_beyond_what_the_text_supplies_is_a_spec_error_before_anything_runs()
     {

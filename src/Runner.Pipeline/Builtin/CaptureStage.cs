@@ -11,7 +11,8 @@ namespace Runner.Pipeline.Builtin;
 /// <summary>
 /// capture: the activations an SAE trains and is evaluated on, as shard datasets —
 /// <c>train/</c> (data.tokens rows) and <c>eval/</c> (evaluate.tokens rows, disjoint from train). With
-/// <c>data.store: stream</c> only <c>eval/</c>: train produces its rows itself.
+/// <c>data.store: stream</c> no train/ (train produces its rows itself), and with a model no eval/ either: only the eval
+/// token ids and topics (<see cref="EvalActivations"/> recomputes the rows from them).
 /// Sources: <c>data.synthetic</c> (known true features, saved as truth.safetensors [features, d_in]),
 /// or an hf model's hook point over text data (see <see cref="ModelCapture"/>: eval/ holds whole sequences,
 /// train/ the rows of non-special tokens). The key of a model capture includes the checkpoint's fingerprint,
@@ -45,6 +46,7 @@ public sealed class CaptureStage : IStage
         LanguageModels.CheckShape(point.Spec);   // hook.layer and data.context against config.json, before anything runs
         if (point.Spec.Model.Source == ModelSource.Hf) slice["model_fingerprint"] = LanguageModels.Fingerprint(point.Spec.Model); // toy: pretrain's key covers it
         slice["device_class"] = StageDevice.Class(point.Spec.Device);
+        if (point.Spec.Data.Store == DataStore.Stream) slice["eval_store"] = "ids";   // stream: eval token ids only (EvalActivations)
         return slice;
     }
 

@@ -52,7 +52,7 @@ public sealed class EvaluateStage : IStage
         var capture = context.Input("capture").Directory;
         using var saved = SaeLensFolder.Load(Path.Combine(context.Input("train").Directory, "sae"));
         using var sae = SaeFactory.FromSaeLens(saved.Config.Architecture, saved.Config.K, saved.Weights, device);
-        using var reader = ActivationShardReader.Open(Path.Combine(capture, "eval"), new ActivationReadOptions { DType = DType.Float32 });
+        using var reader = EvalActivations.Open(context, ct);   // stream mode: recomputed from the eval token ids
         using var evaluator = new SaeEvaluator(sae, device);
         var spec = context.Point.Spec;
         var fromModel = reader.Index.Metadata.GetValueOrDefault("source") == "model";

@@ -15,6 +15,7 @@ namespace Runner.Pipeline.Builtin;
 /// <c>eval/</c> first, whole sequences (evaluate.tokens rounded up to sequences; sequence length = data.context,
 /// so evaluation can splice the SAE into the same contexts), then <c>train/</c>, exactly data.tokens rows of
 /// non-special tokens (BOS/EOS rows are left out of training as SAELens's exclude_special_tokens does).
+/// With <c>data.store: stream</c> neither: only the eval sequences' token ids and topics (<see cref="EvalActivations"/>).
 /// </summary>
 internal static class ModelCapture
 {
@@ -46,7 +47,7 @@ internal static class ModelCapture
             ["bos"] = spec.Data.Bos && separator is { } s ? s.ToString(CultureInfo.InvariantCulture) : "",
         };
         var evalSequences = (spec.Evaluate.Tokens + context_ - 1) / context_;
-        var batchSequences = Math.Max(1, TokensPerBatch / context_);
+        var batchSequences = SequencesPerBatch(context_);
         var stream = spec.Data.Store == Spec.DataStore.Stream;   // eval/ only: train streams its rows
         var total = evalSequences * context_ + (stream ? 0 : spec.Data.Tokens);
         var watch = Stopwatch.StartNew();
@@ -63,30 +64,48 @@ internal static class ModelCapture
         var sequences = evalSequences_;
         using var specialTable = Tensors.From(special).To(device);
 
-        // eval/: whole sequences.
-        using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "eval"), new ActivationShardOptions
+        // eval/: whole sequences. stream: only their token ids (and topics), from which EvalActivations recomputes the rows.
+        if (stream)
         {
-            DIn = width, DType = dtype, SequenceLength = context_, Labels = labels, Metadata = metadata,
-        }))
-        {
+            var evalIds = new long[evalSequences * context_];
+            var evalTopics = labels ? new long[evalIds.Length] : null;
             long done = 0;
             while (done < evalSequences)
             {
                 ct.ThrowIfCancellationRequested();
                 var batch = Take(sequences, (int)Math.Min(batchSequences, evalSequences - done), "evaluate.tokens", evalSequences * context_, done * context_);
-                using var scope = TensorScope.Enter();
-                var ids = Ids(batch, context_);                                        // [B, T]
-                using (TorchRuntime.NoGrad())
+                foreach (var sequence in batch)
                 {
-                    var acts = model.RunTo(ids, point);                                // [B, T, W]
-                    writer.Append(acts.Reshape(-1, width).To(dtype).Cpu(), ids.Reshape(-1), labels ? Topics(batch, context_) : null);
+                    for (var t = 0; t < context_; t++)
+                    {
+                        evalIds[done * context_ + t] = sequence.Ids[t];
+                        if (evalTopics is not null) evalTopics[done * context_ + t] = sequence.Topics![t];
+                    }
+                    done++;
                 }
-                done += batch.Count;
-                processed += batch.Count * context_;
                 context.Report(done * context_, total, "tokens");
             }
-            writer.Complete();
+            EvalActivations.WriteIds(context.OutputDirectory, evalIds, evalTopics, metadata);
         }
+        else
+            using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "eval"), new ActivationShardOptions
+            {
+                DIn = width, DType = dtype, SequenceLength = context_, Labels = labels, Metadata = metadata,
+            }))
+            {
+                long done = 0;
+                while (done < evalSequences)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var batch = Take(sequences, (int)Math.Min(batchSequences, evalSequences - done), "evaluate.tokens", evalSequences * context_, done * context_);
+                    using var scope = TensorScope.Enter();
+                    AppendEval(writer, model, point, dtype, Ids(batch, context_), labels ? Topics(batch, context_) : null);
+                    done += batch.Count;
+                    processed += batch.Count * context_;
+                    context.Report(done * context_, total, "tokens");
+                }
+                writer.Complete();
+            }
 
         // train/: rows of non-special tokens only (the planted corpus's training stream; text files continue their one stream).
         if (trainSequences is not null) sequences = trainSequences;
@@ -134,6 +153,21 @@ internal static class ModelCapture
             Notes = [$"{metadata["model"]} ({model.Config.ModelType}{(resolved.Revision is { } r ? ", revision " + r : "")}) at {point}"],
         };
     }
+
+    /// <summary>
+    /// One forward batch of eval sequences into <paramref name="writer"/>: the model up to <paramref name="point"/> over
+    /// <paramref name="ids"/> [B, T], rows in sequence order. Capture and <see cref="EvalActivations"/> share it (and the
+    /// batch grouping, <see cref="SequencesPerBatch"/>), so recomputed rows equal stored ones.
+    /// </summary>
+    public static void AppendEval(ActivationShardWriter writer, TransformerModel model, HookPoint point, DType dtype, Tensor ids, Tensor? topics)
+    {
+        using var noGrad = TorchRuntime.NoGrad();
+        var acts = model.RunTo(ids, point);                                                             // [B, T, W]
+        writer.Append(acts.Reshape(-1, acts.Size(2)).To(dtype).Cpu(), ids.Reshape(-1), topics);
+    }
+
+    /// <summary>Sequences per forward pass at context length <paramref name="context"/>.</summary>
+    public static int SequencesPerBatch(int context) => Math.Max(1, TokensPerBatch / context);
 
     /// <summary>The toy model's planted vocabulary, saved beside its tokenizer files.</summary>
     public const string PlantedVocabularyFile = "planted_vocab.json";

@@ -170,7 +170,7 @@ public sealed partial class TrainStage
     {
         var result = member.Result!;
         double[] density;
-        using (var reader = ActivationShardReader.Open(Path.Combine(context.Input("capture").Directory, "eval"), new ActivationReadOptions { DType = DType.Float32 }))
+        using (var reader = EvalActivations.Open(context, ct))
         {
             density = reader.DIn == sae.Options.DIn ? Density(sae, reader, device, ct) : new double[sae.Options.DSae];
         }

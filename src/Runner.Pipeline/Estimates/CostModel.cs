@@ -242,6 +242,10 @@ public sealed class CostModel
         };
         var train = eval with { SequenceLength = 1 };
         var evalRows = EvalRows(spec);
+        // stream with a model: eval_ids.safetensors only (int64 token ids, and topic labels for the planted corpus);
+        // evaluate recomputes the rows from the model.
+        if (!StoresShards(spec) && synthetic is null)
+            return new Layout(evalRows * (labels ? 16 : 8) + 4096, 0, 0);
         var trainRows = StoresShards(spec) ? spec.Data.Tokens : 0;
         var bytes = ActivationShardWriter.EstimateBytes(eval, evalRows) + ActivationShardWriter.EstimateBytes(train, trainRows);
         var files = 2 + Shards(eval, evalRows) + Shards(train, trainRows);

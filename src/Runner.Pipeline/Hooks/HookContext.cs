@@ -111,13 +111,15 @@ public sealed partial class HookContext : IDisposable
     }
 
     /// <summary>
-    /// A reader over the captured activations, <paramref name="split"/> <c>eval</c> or <c>train</c>
+    /// A reader over the captured activations, <paramref name="split"/> <c>eval</c> or <c>train</c> (with data.store: stream
+    /// the eval rows are recomputed from the model, see <see cref="Builtin.EvalActivations"/>)
     /// (dispose it: <c>use reader = ctx.Activations()</c>; batches: <c>reader.ReadSequential(4096, 0, reader.Rows)</c>).
     /// </summary>
     public ActivationShardReader Activations(string split = "eval") =>
         split == "train" && Spec.Data.Store == DataStore.Stream
             ? throw new RunnerException("activations: the train split is not stored with data.store: stream (the eval split is)")
-            : split is "eval" or "train"
+            : split == "eval" ? Builtin.EvalActivations.Open(_stage)   // stream mode: recomputed from the eval token ids
+            : split == "train"
             ? ActivationShardReader.Open(Path.Combine(_stage.Input("capture").Directory, split), new ActivationReadOptions { DType = DType.Float32 })
             : throw new RunnerException($"activations: split must be eval or train, got '{split}'");
 

@@ -70,7 +70,7 @@ internal static partial class SpecSchema
         F("context", new Int(1), 64, "Tokens per packed sequence."),
         F("bos", new Bool(), true, "Start every sequence with the tokenizer's BOS token."),
         F("activation_dtype", new Choice("float32", "bfloat16", "float16"), "float32", "Precision of the stored activation shards: `bfloat16` and `float16` halve the disk and page cache (float16 keeps 3 more mantissa bits but overflows above 65504)."),
-        F("store", new Choice("disk", "stream"), "disk", "`disk`: capture stores `data.tokens` training rows and train reads them; `stream`: train runs the model and trains on fresh rows through a shuffle buffer, storing none (`sae.tokens` fresh tokens, no epochs; capture stores only the eval set). See README, \"Streaming\"."),
+        F("store", new Choice("disk", "stream"), "disk", "`disk`: capture stores `data.tokens` training rows and train reads them; `stream`: train runs the model and trains on fresh rows through a shuffle buffer, storing none (`sae.tokens` fresh tokens, no epochs; capture stores only the eval set, with a model only its token ids). See README, \"Streaming\"."),
         F("shuffle_buffer", new Int(1, long.MaxValue), null, "Rows in the shuffle buffer (filled with fresh rows, handed out in a seeded random order); null = 64 × `sae.batch_size`; never more than the rows trained on. Must fit in memory (checked before anything runs).") with { When = [new SchemaCondition.ValueIs("data.store", "stream")] },
     ], [new SchemaGroup(["corpus", "files", "jsonl", "synthetic"], DefaultKey: "corpus")]);
 

@@ -13,4 +13,7 @@ public sealed record ActivationReadOptions
 
     /// <summary>Put every batch tensor on this device (null: CPU); the copy happens on the prefetch thread.</summary>
     public Device? Device { get; init; }
+
+    /// <summary>Delete the dataset folder when the reader is disposed (a temporary dataset, e.g. recomputed eval rows).</summary>
+    public bool DeleteOnDispose { get; init; }
 }

@@ -95,6 +95,7 @@ public sealed partial class ActivationShardReader : IDisposable
     public void Dispose()
     {
         foreach (var s in _shards) s.Dispose();
+        if (_options.DeleteOnDispose && Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
     }
 
     /// <summary>One mapped shard: views over its tensors, held for the reader's lifetime.</summary>
