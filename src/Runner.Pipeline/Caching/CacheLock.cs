@@ -131,6 +131,9 @@ public sealed class CacheLock : IDisposable
         }
     }
 
+    private const int FileExistsErrno = 17;                          // EEXIST, as .NET reports it on Linux
+    private const int FileExistsWin32 = unchecked((int)0x80070050);   // ERROR_FILE_EXISTS
+
     private static bool TryCreate(string path, LockHolder me)
     {
         try
@@ -139,7 +142,9 @@ public sealed class CacheLock : IDisposable
             stream.Write(me.ToBytes());
             return true;
         }
-        catch (IOException) when (File.Exists(path))
+        // The file exists, or existed when CreateNew failed and its holder released it since (EEXIST; seen under load):
+        // either way the caller looks again.
+        catch (IOException e) when (File.Exists(path) || e.HResult is FileExistsErrno or FileExistsWin32)
         {
             return false;
         }
