@@ -30,17 +30,7 @@ internal static class StreamChecks
     public static long BufferRows(ExperimentSpec spec) => Math.Min(spec.Data.ShuffleBuffer ?? 64L * spec.Sae.BatchSize, StreamedRows(spec));
 
     /// <summary>Width of one row at the spec's hook point (synthetic: d_in).</summary>
-    public static int RowWidth(ExperimentSpec spec)
-    {
-        if (spec.Data.Synthetic is { } s) return s.DIn;
-        if (spec.Model.Source == ModelSource.Toy)
-        {
-            var toy = spec.Model.Toy ?? new ToyModelSpec();
-            return spec.Hook.Site == Spec.HookSite.MlpHidden ? toy.DMlp : toy.DModel;
-        }
-        var config = ModelConfig.FromJson(Path.Combine(LanguageModels.Resolve(spec.Model).Directory, "config.json"));
-        return (int)config.SiteWidth(LanguageModels.Point(spec.Hook).Site);
-    }
+    public static int RowWidth(ExperimentSpec spec) => spec.Data.Synthetic?.DIn ?? Estimates.ModelShape.For(spec)!.SiteWidth(spec.Hook);
 
     /// <summary>Every check; throws a RunnerException (exit 2) naming the key and the way out.</summary>
     public static void Check(ExperimentSpec spec)

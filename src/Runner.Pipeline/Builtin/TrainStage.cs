@@ -97,7 +97,6 @@ public sealed partial class TrainStage : IGroupStage
 
     private static Dictionary<string, double> Metrics(TrainingResult result, SaeOptions options)
     {
-
         var last = result.Curve.Count > 0 ? result.Curve[^1] : null;
         var metrics = new Dictionary<string, double>
         {

@@ -64,7 +64,7 @@ public sealed class CostModel
     public static bool StoresShards(ExperimentSpec spec) => spec.Data.Store != DataStore.Stream;
 
     private static int DIn(ExperimentSpec spec, ModelShape? model) =>
-        spec.Data.Synthetic?.DIn ?? model!.SiteWidth(spec.Hook.Site);
+        spec.Data.Synthetic?.DIn ?? model!.SiteWidth(spec.Hook);
 
     private static long EvalRows(ExperimentSpec spec) =>
         spec.Data.Synthetic is not null ? spec.Evaluate.Tokens : (spec.Evaluate.Tokens + spec.Data.Context - 1) / spec.Data.Context * spec.Data.Context;

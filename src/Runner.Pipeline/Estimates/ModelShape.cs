@@ -38,8 +38,8 @@ public sealed record ModelShape(ModelConfig Config)
         Config.VocabSize * D + (Config.Family == ModelFamily.Gpt2 ? Config.MaxPositions * D : 0)
         + Config.Layers * BlockParameters + 2 * D + (Config.TieWordEmbeddings ? 0 : Config.VocabSize * D);
 
-    /// <summary>Width of the activation at <paramref name="site"/>.</summary>
-    public int SiteWidth(Spec.HookSite site) => site == Spec.HookSite.MlpHidden ? Config.DMlp : Config.DModel;
+    /// <summary>Width of the activation at the spec's hook point.</summary>
+    public int SiteWidth(HookSpec hook) => (int)Config.SiteWidth(LanguageModels.Point(hook).Site);
 
     /// <summary>Matmul FLOPs (2 per multiply-add) per token of one whole block at sequence length <paramref name="context"/>.</summary>
     public double BlockFlops(int context) =>
