@@ -65,47 +65,39 @@ internal static class ModelCapture
         using var specialTable = Tensors.From(special).To(device);
 
         // eval/: whole sequences. stream: only their token ids (and topics), from which EvalActivations recomputes the rows.
-        if (stream)
+        using (var writer = stream ? null : ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "eval"), new ActivationShardOptions
         {
-            var evalIds = new long[evalSequences * context_];
-            var evalTopics = labels ? new long[evalIds.Length] : null;
+            DIn = width, DType = dtype, SequenceLength = context_, Labels = labels, Metadata = metadata,
+        }))
+        {
+            var evalIds = stream ? new long[evalSequences * context_] : null;
+            var evalTopics = stream && labels ? new long[evalSequences * context_] : null;
             long done = 0;
             while (done < evalSequences)
             {
                 ct.ThrowIfCancellationRequested();
                 var batch = Take(sequences, (int)Math.Min(batchSequences, evalSequences - done), "evaluate.tokens", evalSequences * context_, done * context_);
-                foreach (var sequence in batch)
+                if (writer is null)
                 {
-                    for (var t = 0; t < context_; t++)
-                    {
-                        evalIds[done * context_ + t] = sequence.Ids[t];
-                        if (evalTopics is not null) evalTopics[done * context_ + t] = sequence.Topics![t];
-                    }
-                    done++;
+                    for (var i = 0; i < batch.Count; i++)
+                        for (var t = 0; t < context_; t++)
+                        {
+                            evalIds![(done + i) * context_ + t] = batch[i].Ids[t];
+                            if (evalTopics is not null) evalTopics[(done + i) * context_ + t] = batch[i].Topics![t];
+                        }
                 }
-                context.Report(done * context_, total, "tokens");
-            }
-            EvalActivations.WriteIds(context.OutputDirectory, evalIds, evalTopics, metadata);
-        }
-        else
-            using (var writer = ActivationShardWriter.Create(Path.Combine(context.OutputDirectory, "eval"), new ActivationShardOptions
-            {
-                DIn = width, DType = dtype, SequenceLength = context_, Labels = labels, Metadata = metadata,
-            }))
-            {
-                long done = 0;
-                while (done < evalSequences)
+                else
                 {
-                    ct.ThrowIfCancellationRequested();
-                    var batch = Take(sequences, (int)Math.Min(batchSequences, evalSequences - done), "evaluate.tokens", evalSequences * context_, done * context_);
                     using var scope = TensorScope.Enter();
                     AppendEval(writer, model, point, dtype, Ids(batch, context_), labels ? Topics(batch, context_) : null);
-                    done += batch.Count;
                     processed += batch.Count * context_;
-                    context.Report(done * context_, total, "tokens");
                 }
-                writer.Complete();
+                done += batch.Count;
+                context.Report(done * context_, total, "tokens");
             }
+            if (writer is null) EvalActivations.WriteIds(context.OutputDirectory, evalIds!, evalTopics, metadata);
+            else writer.Complete();
+        }
 
         // train/: rows of non-special tokens only (the planted corpus's training stream; text files continue their one stream).
         if (trainSequences is not null) sequences = trainSequences;
