@@ -1,4 +1,6 @@
+using System.Globalization;
 using Runner.Core;
+using Runner.Pipeline.Metrics;
 using Runner.Pipeline.Runs;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Tracking;
@@ -16,6 +18,15 @@ internal sealed record RecordedRun
 
     /// <summary>The final metrics, <c>stage.metric</c> -> value.</summary>
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>
+    /// The metric definition versions the record carries (metrics.json's <c>definitions</c>, or the MLflow tags
+    /// <c>runner.metric_def.&lt;id&gt;</c>); null for a record made before definitions were versioned (taken as v1).
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? Definitions { get; init; }
+
+    /// <summary>The metrics with their definition versions.</summary>
+    public RecordedMetrics Recorded => new(Metrics, Definitions);
 
     /// <summary>The recorded spec hash; null when unknown.</summary>
     public string? SpecHash { get; init; }
@@ -43,6 +54,7 @@ internal sealed record RecordedRun
             Source = source ?? directory,
             SpecPath = spec,
             Metrics = record.Metrics,
+            Definitions = record.MetricDefinitions,
             SpecHash = record.SpecHash,
             RunnerVersion = record.RunnerVersion,
             GitCommit = record.GitCommit,
@@ -98,11 +110,16 @@ internal sealed record RecordedRun
                     throw new RunnerException($"--mlflow-run {runId}: {e.Message}", exitCode: 2, inner: e);
                 }
             }
+        var tagsDir = Path.Combine(runDir, "tags");
+        var definitions = Directory.Exists(tagsDir)
+            ? ReadDefinitions(Directory.EnumerateFiles(tagsDir).Select(f => KeyValuePair.Create(Path.GetFileName(f), File.ReadAllText(f))), runId)
+            : null;
         return new RecordedRun
         {
             Source = source,
             SpecPath = spec,
             Metrics = metrics,
+            Definitions = definitions,
             SpecHash = Tag("runner.spec_hash"),
             RunnerVersion = Tag("runner.version"),
             GitCommit = Tag("mlflow.source.git.commit"),
@@ -163,10 +180,25 @@ internal sealed record RecordedRun
             Source = source,
             SpecPath = specPath,
             Metrics = metrics,
+            Definitions = ReadDefinitions(run.Tags, runId),
             SpecHash = Tag("runner.spec_hash"),
             RunnerVersion = Tag("runner.version"),
             GitCommit = Tag("mlflow.source.git.commit"),
             Environment = Tag("runner.environment"),
         };
+    }
+
+    // The tags runner.metric_def.<id> = "<version>"; null when the run has none (logged before definitions were versioned).
+    private static Dictionary<string, int>? ReadDefinitions(IEnumerable<KeyValuePair<string, string>> tags, string runId)
+    {
+        Dictionary<string, int>? definitions = null;
+        foreach (var (key, value) in tags)
+        {
+            if (!key.StartsWith(MetricCatalog.TagPrefix, StringComparison.Ordinal)) continue;
+            if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+                throw new RunnerException($"--mlflow-run {runId}: tag {key} is '{value}', not a definition version (a positive integer)", exitCode: 2);
+            (definitions ??= new(StringComparer.Ordinal))[key[MetricCatalog.TagPrefix.Length..]] = version;
+        }
+        return definitions;
     }
 }

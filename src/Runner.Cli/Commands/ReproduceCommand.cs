@@ -3,6 +3,7 @@ using System.Globalization;
 using Runner.Cli.Rendering;
 using Runner.Core;
 using Runner.Pipeline.Caching;
+using Runner.Pipeline.Metrics;
 using Runner.Pipeline.Runs;
 using Runner.Pipeline.Spec;
 using Runner.Pipeline.Stages;
@@ -14,7 +15,9 @@ namespace Runner.Cli.Commands;
 /// <c>runner reproduce RUN_DIR | --mlflow-run ID</c>: reruns a recorded run from its resolved spec, with the cache
 /// bypassed, into a fresh runs folder and a fresh cache, and compares every metric with the record. On the CPU the
 /// metrics must agree bit for bit; on CUDA within <see cref="CudaRelativeTolerance"/> (relative, with an absolute
-/// floor of <see cref="CudaAbsoluteTolerance"/>). Exit 0 when all agree, 1 otherwise, 2 for something that is not a run.
+/// floor of <see cref="CudaAbsoluteTolerance"/>). A metric whose definition (<see cref="MetricCatalog"/>) was recorded
+/// at another version than this Runner's is not compared: its row says <c>definition changed: v1 → v2 (what changed)</c>,
+/// neither agreeing nor differing. Exit 0 when all compared metrics agree, 1 otherwise, 2 for something that is not a run.
 /// </summary>
 public static class ReproduceCommand
 {
@@ -83,13 +86,9 @@ public static class ReproduceCommand
             var cuda = IsCuda(point.Spec.Device);
             o.WriteLine($"device: {point.Spec.Device}{(point.Spec.Device == "auto" ? (cuda ? " (cuda)" : " (cpu)") : "")}; tolerance: "
                 + (cuda ? $"relative {Format(CudaRelativeTolerance)} (absolute floor {Format(CudaAbsoluteTolerance)})" : "0 (bit for bit)"));
-            var rows = Compare(recorded.Metrics, reproduced, cuda, out var agree);
+            var rows = Compare(recorded.Recorded, reproduced, cuda, out var agree);
             TextTable.Write(o, ["metric", "recorded", "reproduced", "difference", "tolerance", "verdict"], rows);
-            var differing = rows.Count(row => row[^1] is not ("agree" or "timing, not compared"));
-            var compared = rows.Count(row => row[^1] != "timing, not compared");
-            o.WriteLine(agree
-                ? $"all {compared} compared metric{(compared == 1 ? "" : "s")} agree"
-                : $"{differing} of {compared} compared metric{(compared == 1 ? "" : "s")} do not agree");
+            o.WriteLine(Closing(rows, agree));
             return agree ? ExitCodes.Ok : ExitCodes.Failed;
         }
         finally
@@ -123,8 +122,38 @@ public static class ReproduceCommand
             ?? throw new RunnerException("the reproduction wrote no run folder", exitCode: 1);
     }
 
-    /// <summary>One table row per metric in either set, sorted by name; <paramref name="agree"/> when every row agrees.</summary>
-    public static List<string[]> Compare(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree)
+    /// <summary>The verdict of a timing metric's row.</summary>
+    public const string TimingVerdict = "timing, not compared";
+
+    /// <summary>How a definition-change verdict starts (the rest: <see cref="MetricCatalog.DescribeChange"/>).</summary>
+    public const string DefinitionChanged = "definition changed";
+
+    /// <summary>One table row per metric in either set, sorted by name, ignoring definition versions (see the other overload).</summary>
+    public static List<string[]> Compare(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree) =>
+        Compare(recorded, null, reproduced, cuda, out agree);
+
+    /// <summary>
+    /// One table row per metric in either set, sorted by name; <paramref name="agree"/> when every compared row agrees. A
+    /// metric recorded under another version of its definition than this Runner's gets the verdict
+    /// <c>definition changed: v1 → v2 (…)</c> and counts neither way.
+    /// </summary>
+    public static List<string[]> Compare(RecordedMetrics recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree) =>
+        Compare(recorded.Values, recorded, reproduced, cuda, out agree);
+
+    /// <summary>The closing line: how many compared metrics agree, and how many were not compared because their definition changed.</summary>
+    public static string Closing(IReadOnlyList<string[]> rows, bool agree)
+    {
+        var changed = rows.Count(row => row[^1].StartsWith(DefinitionChanged, StringComparison.Ordinal));
+        var compared = rows.Count(row => row[^1] != TimingVerdict) - changed;
+        var differing = compared - rows.Count(row => row[^1] == "agree");
+        var line = agree
+            ? $"all {compared} compared metric{(compared == 1 ? "" : "s")} agree"
+            : $"{differing} of {compared} compared metric{(compared == 1 ? "" : "s")} do not agree";
+        return changed == 0 ? line : line + $"; {changed} not compared: definition changed";
+    }
+
+    private static List<string[]> Compare(IReadOnlyDictionary<string, double> recorded, RecordedMetrics? versions,
+        IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree)
     {
         var rows = new List<string[]>();
         agree = true;
@@ -136,7 +165,12 @@ public static class ReproduceCommand
             string verdict;
             if (IsTiming(name))
             {
-                rows.Add([name, hasA ? Format(a) : "-", hasB ? Format(b) : "-", "-", "-", "timing, not compared"]);
+                rows.Add([name, hasA ? Format(a) : "-", hasB ? Format(b) : "-", "-", "-", TimingVerdict]);
+                continue;
+            }
+            if (hasA && hasB && versions is not null && DefinitionChange(name, versions) is { } change)
+            {
+                rows.Add([name, Format(a), Format(b), "-", "-", change]);
                 continue;
             }
             if (!hasA) verdict = "not recorded";
@@ -146,6 +180,16 @@ public static class ReproduceCommand
             rows.Add([name, hasA ? Format(a) : "-", hasB ? Format(b) : "-", hasA && hasB ? (b - a).ToString("G4", CultureInfo.InvariantCulture) : "-", tolerance, verdict]);
         }
         return rows;
+    }
+
+    // The verdict for a metric recorded under another version of its definition than this Runner's, else null.
+    private static string? DefinitionChange(string name, RecordedMetrics versions)
+    {
+        if (MetricCatalog.Find(name) is not { } definition) return null;
+        var recorded = versions.VersionOf(definition);
+        if (recorded == definition.Version) return null;
+        var verdict = MetricCatalog.DescribeChange(definition, recorded);
+        return versions.Versioned ? verdict : $"{verdict} [{RecordedMetrics.UnversionedNote}]";
     }
 
     /// <summary>

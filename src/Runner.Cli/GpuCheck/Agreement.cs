@@ -81,8 +81,7 @@ public static class Agreement
 
         """;
 
-    /// <summary>Reads a finished run's metrics.json.</summary>
+    /// <summary>Reads a finished run's metrics.json: its metric values (either form of the file).</summary>
     public static JsonObject Metrics(string runDirectory) =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(runDirectory, "metrics.json"))) as JsonObject
-            ?? throw new FormatException($"{runDirectory}/metrics.json is not a JSON object");
+        Pipeline.Runs.MetricsDocument.Values(JsonNode.Parse(File.ReadAllText(Path.Combine(runDirectory, Pipeline.Runs.RunFolder.MetricsFile))));
 }

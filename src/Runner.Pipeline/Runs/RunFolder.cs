@@ -9,7 +9,8 @@ namespace Runner.Pipeline.Runs;
 
 /// <summary>
 /// The run folder <c>runs/&lt;experiment&gt;/&lt;run-name&gt;/</c>: <c>resolved.yaml</c>,
-/// <c>metrics.json</c> (every final metric, <c>stage.metric</c> -> number), <c>stages.json</c> (the
+/// <c>metrics.json</c> (every final metric, <c>stage.metric</c> -> number, and the versions of the metric definitions
+/// they use: <see cref="MetricsDocument"/>), <c>stages.json</c> (the
 /// run and each stage: key, computed or cached, seconds, cache entry) and <c>stages/&lt;stage&gt;</c>
 /// (a symbolic link to the stage's cache entry, or a copy where links are not possible). A folder is
 /// assembled under a dot-named temp folder next to it and renamed into place, so a run folder is
@@ -23,7 +24,7 @@ public static class RunFolder
     /// <summary>The resolved spec's file name.</summary>
     public const string ResolvedFile = "resolved.yaml";
 
-    /// <summary>The flat metrics file.</summary>
+    /// <summary>The metrics file (<see cref="MetricsDocument"/>).</summary>
     public const string MetricsFile = "metrics.json";
 
     /// <summary>The run and stage table.</summary>
@@ -59,7 +60,7 @@ public static class RunFolder
         try
         {
             File.WriteAllText(Path.Combine(temp, ResolvedFile), resolvedYaml);
-            File.WriteAllText(Path.Combine(temp, MetricsFile), MetricsJson(record.Metrics).ToJsonString(Indented) + "\n");
+            File.WriteAllText(Path.Combine(temp, MetricsFile), MetricsDocument.ToJson(record.Metrics).ToJsonString(Indented) + "\n");
             File.WriteAllText(Path.Combine(temp, StagesFile), StagesJson(record).ToJsonString(Indented) + "\n");
             var links = Directory.CreateDirectory(Path.Combine(temp, StagesFolder)).FullName;
             var completed = record.Stages.Where(s => s.Status is not (StageStatus.Failed or StageStatus.Killed) && s.Entry.Length > 0).ToList();
@@ -86,9 +87,8 @@ public static class RunFolder
         {
             var stages = JsonNode.Parse(File.ReadAllText(Path.Combine(runDirectory, StagesFile))) as JsonObject
                 ?? throw new FormatException($"{StagesFile} is not a JSON object");
-            var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(runDirectory, MetricsFile))) as JsonObject
-                ?? throw new FormatException($"{MetricsFile} is not a JSON object");
-            var flat = metrics.ToDictionary(p => p.Key, p => ParseNumber(p.Value), StringComparer.Ordinal);
+            var recorded = MetricsDocument.Parse(JsonNode.Parse(File.ReadAllText(Path.Combine(runDirectory, MetricsFile))));
+            var flat = recorded.Values;
             return new RunRecord
             {
                 Experiment = Required(stages, "experiment"),
@@ -109,6 +109,7 @@ public static class RunFolder
                     var other => throw new FormatException($"unknown run status '{other}'"),
                 },
                 Killed = (string?)stages["status"] == "killed",
+                MetricDefinitions = recorded.Definitions,
                 Stages = (stages["stages"] as JsonArray ?? throw new FormatException("no stages")).Select(n =>
                 {
                     var s = n as JsonObject ?? throw new FormatException("a stage is not an object");
@@ -167,13 +168,6 @@ public static class RunFolder
         if (safe.Length <= 120) return safe;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..12];
         return $"{safe[..100]}~{hash}";
-    }
-
-    private static JsonObject MetricsJson(IReadOnlyDictionary<string, double> metrics)
-    {
-        var o = new JsonObject();
-        foreach (var (name, value) in metrics.OrderBy(p => p.Key, StringComparer.Ordinal)) o[name] = NumberNode(value);
-        return o;
     }
 
     private static JsonObject StagesJson(RunRecord record)
@@ -280,18 +274,6 @@ public static class RunFolder
 
     private static DateTimeOffset ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : default;
-
-    private static JsonNode NumberNode(double value) =>
-        double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
-
-    private static double ParseNumber(JsonNode? node) => node switch
-    {
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
-        JsonValue v when (string?)v == "NaN" => double.NaN,
-        JsonValue v when (string?)v == "Infinity" => double.PositiveInfinity,
-        JsonValue v when (string?)v == "-Infinity" => double.NegativeInfinity,
-        _ => throw new FormatException("a metric is not a number"),
-    };
 
     private static void DeleteTree(string dir)
     {

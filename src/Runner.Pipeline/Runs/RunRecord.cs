@@ -58,6 +58,16 @@ public sealed record RunRecord
     /// <summary>Every stage in execution order (for a failed or killed run: the completed ones, then the failed or interrupted one).</summary>
     public required IReadOnlyList<RunStage> Stages { get; init; }
 
+    /// <summary>
+    /// The metric definition versions metrics.json recorded (id -> version); null for a folder written before
+    /// definitions were versioned (every definition taken as version 1). A folder written now records the current
+    /// <see cref="Metrics.MetricCatalog"/> versions of the definitions its metrics use.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? MetricDefinitions { get; init; }
+
+    /// <summary>The final metrics with the definition versions they were recorded under.</summary>
+    public RecordedMetrics RecordedMetrics => new(Metrics, MetricDefinitions);
+
     /// <summary>Every final metric, prefixed by its stage (<c>train.mse</c>).</summary>
     public IReadOnlyDictionary<string, double> Metrics =>
         Stages.SelectMany(s => s.Metrics.Select(m => KeyValuePair.Create($"{s.Name}.{m.Key}", m.Value)))

@@ -209,6 +209,7 @@ public sealed partial class PipelineExecutor
         Started = started,
         Finished = DateTimeOffset.UtcNow,
         Stages = stages,
+        MetricDefinitions = Metrics.MetricCatalog.VersionsFor(stages.SelectMany(s => s.Metrics.Keys.Select(k => $"{s.Name}.{k}"))),
     };
 
     private string ResolvedYaml(ResolvedPoint point) => _options.ResolvedYaml?.Invoke(point) ?? point.Json.ToJsonString(Indented) + "\n";

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Runner.Pipeline.Metrics;
 using Runner.Pipeline.Runs;
 
 namespace Runner.Pipeline.Tracking;
@@ -53,7 +54,7 @@ public sealed record RunPayload
     internal static RunPayload Read(string runDirectory, RunSpool spool, string? parentRunId)
     {
         var stagesJson = ReadObject(Path.Combine(runDirectory, RunFolder.StagesFile));
-        var metricsJson = ReadObject(Path.Combine(runDirectory, RunFolder.MetricsFile));
+        var (metricsJson, definitions) = ReadMetrics(Path.Combine(runDirectory, RunFolder.MetricsFile));
         var started = Millis((string?)stagesJson?["started"]) ?? spool.Queued;
         var finished = Millis((string?)stagesJson?["finished"]) ?? spool.Queued;
         var name = (string?)stagesJson?["run_name"] ?? Path.GetFileName(runDirectory);
@@ -85,6 +86,8 @@ public sealed record RunPayload
             if ((string?)s["key"] is { } key) tags.Add(new($"runner.stage.{stage}.key", key));
             if ((string?)s["status"] is { } status) tags.Add(new($"runner.stage.{stage}.status", status));
         }
+        // The metric definition versions metrics.json records (none for a flat metrics.json: unversioned, taken as v1).
+        foreach (var (id, version) in definitions) tags.Add(new(MetricCatalog.TagPrefix + id, version.ToString(CultureInfo.InvariantCulture)));
         tags = [.. tags.Select(t => KeyValuePair.Create(MlflowKeys.Sanitize(t.Key), MlflowKeys.Truncate(t.Value, MlflowKeys.MaxTagValue, "cut to MLflow's tag limit")))
             .DistinctBy(t => t.Key)];
 
@@ -227,6 +230,24 @@ public sealed record RunPayload
         foreach (var sub in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
             if (!Path.GetFileName(sub).StartsWith('.'))
                 foreach (var f in Files(sub, $"{relative}/{Path.GetFileName(sub)}", depth + 1)) yield return f;
+    }
+
+    // metrics.json's values (either form) and the definition versions it records; a file of another shape sends nothing.
+    private static (JsonObject? Values, IReadOnlyList<KeyValuePair<string, int>> Definitions) ReadMetrics(string path)
+    {
+        var document = ReadObject(path);
+        if (document is null) return (null, []);
+        try
+        {
+            var values = MetricsDocument.Values(document);
+            var definitions = (document["definitions"] as JsonObject ?? new JsonObject()).Where(p => p.Value is JsonValue v && v.TryGetValue<int>(out _))
+                .Select(p => KeyValuePair.Create(p.Key, (int)p.Value!)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+            return (values, definitions);
+        }
+        catch (FormatException)
+        {
+            return (null, []);
+        }
     }
 
     private static JsonObject? ReadObject(string path)
