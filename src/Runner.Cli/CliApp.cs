@@ -18,6 +18,7 @@ public static class CliApp
             ValidateCommand.Create(context),
             LsCommand.Create(context),
             ShowCommand.Create(context),
+            MetricsCommand.Create(context),
             ReportCommand.Create(context),
             ExportCommand.Create(context),
             TablesCommand.Create(context),

@@ -18,7 +18,8 @@ public sealed class BuiltinStagesTests : IDisposable
         _cli.Write("tiny.yaml", Spec);
         Assert.Equal(0, _cli.Run("run", "tiny.yaml"));
         var run = Path.Combine(_cli.Directory, "runs", "tiny-synthetic", "tiny-synthetic");
-        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        var metrics = MetricsJson.Read(Path.Combine(run, "metrics.json"));
+        MetricsJson.AssertEveryMetricHasOneDefinition(run);   // synthetic capture, train, evaluate with MMCS/MCC
         Assert.True((double)metrics["evaluate.mmcs"]! > 0.8, $"mmcs {metrics["evaluate.mmcs"]}");
         Assert.True((double)metrics["evaluate.fvu"]! < 0.5, $"fvu {metrics["evaluate.fvu"]}");
         Assert.InRange((double)metrics["evaluate.l0"]!, 3.5, 4.0);

@@ -109,7 +109,7 @@ public sealed class EstimateTests : IDisposable
         Assert.Equal(0, _cli.Run("run", "hf.yaml"));
         var actual = EntryBytes(Directory.GetDirectories(Path.Combine(Cache, "capture")).Single());
         Assert.InRange((double)estimate / actual, 0.9, 1.1);
-        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(_cli.Directory, "runs", "tiny-hf", "tiny-hf", "metrics.json")))!.AsObject();
+        var metrics = MetricsJson.Read(Path.Combine(_cli.Directory, "runs", "tiny-hf", "tiny-hf", "metrics.json"));
         Assert.True(double.IsFinite((double)metrics["evaluate.ce_loss_recovered"]!));
         Assert.True((double)metrics["evaluate.fvu"]! < 1);
     }
@@ -143,12 +143,12 @@ public sealed class EstimateTests : IDisposable
         var index = JsonNode.Parse(File.ReadAllText(Directory.GetFiles(Path.Combine(Cache, "capture"), "index.json", SearchOption.AllDirectories)[0]))!;
         Assert.Equal("float16", (string)index["dtype"]!);
         var run = Path.Combine(_cli.Directory, "runs", "tiny-synthetic", "tiny-synthetic");
-        var half = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        var half = MetricsJson.Read(Path.Combine(run, "metrics.json"));
         Assert.True((double)half["evaluate.mmcs"]! > 0.8, $"mmcs {half["evaluate.mmcs"]}");
 
         // The same run on float32 shards reaches the same quality (float16 keeps 11 bits of mantissa).
         Assert.Equal(0, _cli.Run("run", "tiny.yaml", "--runs-dir", "runs32"));
-        var single = JsonNode.Parse(File.ReadAllText(Path.Combine(_cli.Directory, "runs32", "tiny-synthetic", "tiny-synthetic", "metrics.json")))!.AsObject();
+        var single = MetricsJson.Read(Path.Combine(_cli.Directory, "runs32", "tiny-synthetic", "tiny-synthetic", "metrics.json"));
         Assert.Equal((double)single["evaluate.fvu"]!, (double)half["evaluate.fvu"]!, 0.02);
         Assert.Equal((double)single["evaluate.l0"]!, (double)half["evaluate.l0"]!, 0.2);
     }

@@ -48,7 +48,8 @@ public sealed class GoldenGateMiniTests : IDisposable
         foreach (var stage in new[] { "pretrain", "capture", "train", "evaluate", "steer", "hooks" })
             Assert.Contains($"{stage}: done", _cli.Error);
         var run = Path.Combine(_cli.Directory, "runs", "golden-gate-mini", "golden-gate-mini");
-        var m = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        var m = MetricsJson.Read(Path.Combine(run, "metrics.json"));
+        MetricsJson.AssertEveryMetricHasOneDefinition(run);   // every stage, topics, CE/KL, steering labels, hook metrics
         double M(string name) => (double)(m[name] ?? throw new Xunit.Sdk.XunitException($"no metric {name}"));
 
         // The LM learned the corpus (bigram 3.23 nats), the SAE reconstructs and splices in well, features match topics.

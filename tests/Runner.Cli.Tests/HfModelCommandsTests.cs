@@ -37,7 +37,8 @@ public sealed class HfModelCommandsTests : IDisposable
     {
         Assert.Equal(0, _cli.Run("run", "tiny.yaml"));
         var run = Path.Combine(_cli.Directory, "runs", "tiny-hf", "tiny-hf");
-        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        var metrics = MetricsJson.Read(Path.Combine(run, "metrics.json"));
+        MetricsJson.AssertEveryMetricHasOneDefinition(run);   // hf capture, CE/KL splicing, steering without topics
         Assert.Equal(3000, (double)metrics["capture.rows"]!);
         var clean = (double)metrics["evaluate.ce_loss_clean"]!;
         var zero = (double)metrics["evaluate.ce_loss_zero_ablated"]!;
@@ -103,7 +104,7 @@ public sealed class HfModelCommandsTests : IDisposable
             """);
         Assert.Equal(0, _cli.Run("run", "planted.yaml"));
         var run = Path.Combine(_cli.Directory, "runs", "tiny-planted", "tiny-planted");
-        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        var metrics = MetricsJson.Read(Path.Combine(run, "metrics.json"));
         Assert.Equal(128, (double)metrics["capture.d_in"]!); // mlp_hidden of a d_model 32 GPT-2: 4 x 32
         Assert.False(metrics.ContainsKey("evaluate.ce_loss_clean"));
         var cfg = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "sae", "cfg.json")))!;

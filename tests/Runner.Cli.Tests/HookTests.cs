@@ -52,7 +52,7 @@ public sealed class HookTests : IDisposable
 
     private string Run(string experiment = "demo") => Path.Combine(_cli.Directory, "runs", experiment, experiment);
 
-    private static JsonObject Metrics(string run) => JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+    private static JsonObject Metrics(string run) => MetricsJson.Read(Path.Combine(run, "metrics.json"));
 
     [Fact]
     public void A_hook_logs_a_metric_param_artifact_and_table_that_reach_the_run_folder_and_mlflow()

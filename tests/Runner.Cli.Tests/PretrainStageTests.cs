@@ -49,7 +49,7 @@ public sealed class PretrainStageTests : IDisposable
         Assert.Equal(vocabulary.Encode("<doc> the golden gate bridge ."), tokenizer.Encode("<doc> the golden gate bridge ."));
         Assert.True(File.Exists(Path.Combine(folder, PlantedTokenizerFiles.VocabFileName)));
 
-        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "metrics.json")))!.AsObject();
+        var metrics = MetricsJson.Read(Path.Combine(Run, "metrics.json"));
         double Metric(string name) => (double)metrics["pretrain." + name]!;
         Assert.True(Metric("eval_loss") < Math.Log(vocabulary.Count) - 1, $"eval loss {Metric("eval_loss")}");
         Assert.True(Metric("bigram_loss") < Metric("unigram_loss"));

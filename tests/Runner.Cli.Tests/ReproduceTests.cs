@@ -22,7 +22,7 @@ public sealed class ReproduceTests : IDisposable
         Assert.Equal(0, _cli.Run("run", "tiny.yaml", "--runs-dir", "runs-b", "--cache-dir", "cache-b"));
         var a = File.ReadAllText(Path.Combine(RunFolder("runs-a"), "metrics.json"));
         var b = File.ReadAllText(Path.Combine(RunFolder("runs-b"), "metrics.json"));
-        Assert.True(JsonNode.Parse(a)!.AsObject().Count >= 3, a);
+        Assert.True(MetricsJson.Read(Path.Combine(RunFolder("runs-a"), "metrics.json")).Count >= 3, a);
         Assert.Equal(a, b);
 
         // A different seed is a different run: the seed reaches the results.
@@ -40,20 +40,63 @@ public sealed class ReproduceTests : IDisposable
         Assert.False(string.IsNullOrEmpty((string?)stages["runner_version"]));
 
         Assert.Equal(0, _cli.Run("reproduce", run));
-        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        var metrics = MetricsJson.Read(Path.Combine(run, "metrics.json"));
         foreach (var (name, _) in metrics) Assert.Matches($@"(?m)^{System.Text.RegularExpressions.Regex.Escape(name)}\s.*\sagree$", _cli.Out);
         Assert.Contains("0 (bit for bit)", _cli.Out);
         Assert.Contains($"all {metrics.Count} compared metrics agree", _cli.Out);
         Assert.DoesNotContain("differs", _cli.Error);
 
-        var mmcs = (double)metrics["evaluate.mmcs"]!;
-        metrics["evaluate.mmcs"] = mmcs + 1e-12;
-        File.WriteAllText(Path.Combine(run, "metrics.json"), metrics.ToJsonString());
+        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
+        var mmcs = (double)document["metrics"]!["evaluate.mmcs"]!;
+        document["metrics"]!["evaluate.mmcs"] = mmcs + 1e-12;
+        File.WriteAllText(Path.Combine(run, "metrics.json"), document.ToJsonString());
         Assert.Equal(1, _cli.Run("reproduce", run, "--runs-dir", "again"));
         Assert.Matches(@"(?m)^evaluate\.mmcs\s.*\sDIFFER$", _cli.Out);
         Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sagree$", _cli.Out);
         Assert.Contains("1 of", _cli.Out);
         Assert.True(File.Exists(Path.Combine(RunFolder("again"), "metrics.json")));
+    }
+
+    [Fact]
+    public void A_metric_recorded_under_another_definition_version_gets_its_own_row_and_leaves_the_exit_code_to_the_others()
+    {
+        _cli.Write("tiny.yaml", Spec);
+        Assert.Equal(0, _cli.Run("run", "tiny.yaml"));
+        var run = RunFolder("runs");
+        var path = Path.Combine(run, "metrics.json");
+        var document = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        Assert.Equal(1, (int)document["definitions"]!["evaluate.fvu"]!);
+        document["definitions"]!["evaluate.fvu"] = 3;      // recorded by a Runner whose fvu is at v3
+        File.WriteAllText(path, document.ToJsonString());
+
+        Assert.Equal(0, _cli.Run("reproduce", run));
+        Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sdefinition changed: v3 → v1 \(recorded by a newer Runner\)$", _cli.Out);
+        Assert.Matches(@"(?m)^evaluate\.mmcs\s.*\sagree$", _cli.Out);
+        var metrics = document["metrics"]!.AsObject().Count;
+        Assert.Contains($"all {metrics - 1} compared metrics agree; 1 not compared: definition changed", _cli.Out);
+
+        // Another metric that differs still fails the reproduction; the changed definition is still not compared.
+        document["metrics"]!["evaluate.mmcs"] = (double)document["metrics"]!["evaluate.mmcs"]! + 1e-9;
+        File.WriteAllText(path, document.ToJsonString());
+        Assert.Equal(1, _cli.Run("reproduce", run));
+        Assert.Matches(@"(?m)^evaluate\.mmcs\s.*\sDIFFER$", _cli.Out);
+        Assert.Contains($"1 of {metrics - 1} compared metrics do not agree; 1 not compared: definition changed", _cli.Out);
+    }
+
+    [Fact]
+    public void A_run_folder_with_a_flat_metrics_json_from_before_definitions_were_versioned_still_reproduces()
+    {
+        _cli.Write("tiny.yaml", Spec);
+        Assert.Equal(0, _cli.Run("run", "tiny.yaml"));
+        var run = RunFolder("runs");
+        var path = Path.Combine(run, "metrics.json");
+        var flat = MetricsJson.Read(path).DeepClone().AsObject();
+        File.WriteAllText(path, flat.ToJsonString());
+
+        Assert.Equal(0, _cli.Run("reproduce", run));
+        Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sagree$", _cli.Out);
+        Assert.DoesNotContain("definition changed", _cli.Out);
+        Assert.Contains($"all {flat.Count} compared metrics agree", _cli.Out);
     }
 
     [Fact]
@@ -102,6 +145,17 @@ public sealed class ReproduceTests : IDisposable
         Assert.DoesNotContain("run folder", _cli.Out);
         Assert.Matches(@"(?m)^evaluate\.mmcs\s.*\sagree$", _cli.Out);
         Assert.DoesNotContain("differs", _cli.Error);
+        Assert.DoesNotContain("definition changed", _cli.Out);
+
+        // The definition versions travel as tags runner.metric_def.<id> and are read back from them.
+        var fvuTag = Path.Combine(Path.GetDirectoryName(tag)!, "runner.metric_def.evaluate.fvu");
+        Assert.Equal("1", File.ReadAllText(fvuTag));
+        File.WriteAllText(fvuTag, "2");
+        Assert.Equal(0, _cli.Run("reproduce", "--mlflow-run", runId, "--tracking-uri", "mlruns"));
+        Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sdefinition changed: v2 → v1 \(recorded by a newer Runner\)$", _cli.Out);
+        File.WriteAllText(fvuTag, "two");
+        Assert.Equal(2, _cli.Run("reproduce", "--mlflow-run", runId, "--tracking-uri", "mlruns"));
+        Assert.Contains("tag runner.metric_def.evaluate.fvu is 'two', not a definition version", _cli.Error);
     }
 
     [Fact]
@@ -114,7 +168,7 @@ public sealed class ReproduceTests : IDisposable
         var run = Assert.Single(server.Runs.Values);
         Assert.Equal("FINISHED", run.Status);
         Assert.Contains($"{run.ExperimentId}/{run.Id}/artifacts/resolved.yaml", server.Artifacts.Keys);
-        var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(RunFolder("runs"), "metrics.json")))!.AsObject();
+        var recorded = MetricsJson.Read(Path.Combine(RunFolder("runs"), "metrics.json"));
 
         System.IO.Directory.Delete(RunFolder("runs"), recursive: true);
         _cli.Environment.Remove("MLFLOW_TRACKING_URI");
@@ -163,5 +217,32 @@ public sealed class ReproduceTests : IDisposable
         Assert.Equal("agree", verdicts["train.mse"]);
         Assert.Equal("missing", verdicts["train.l0"]);
         Assert.Equal("not recorded", verdicts["evaluate.fvu"]);
+    }
+
+    [Fact]
+    public void A_metric_recorded_under_an_older_definition_says_what_changed_and_counts_neither_way()
+    {
+        var fvu = Runner.Pipeline.Metrics.MetricCatalog.Find("evaluate.fvu")! with
+        {
+            Version = 2,
+            History = [new Runner.Pipeline.Metrics.MetricChange(2, "0.2.0", "dataset-mean baseline instead of the batch mean")],
+        };
+        Runner.Pipeline.Metrics.MetricDefinition? Find(string name) => name == "evaluate.fvu" ? fvu : Runner.Pipeline.Metrics.MetricCatalog.Find(name);
+        var reproduced = new Dictionary<string, double> { ["evaluate.fvu"] = 0.2, ["evaluate.l0"] = 4 };
+
+        var versioned = new Runner.Pipeline.Runs.RecordedMetrics(new Dictionary<string, double> { ["evaluate.fvu"] = 0.1, ["evaluate.l0"] = 4 },
+            new Dictionary<string, int> { ["evaluate.fvu"] = 1, ["evaluate.l0"] = 1 });
+        var rows = Commands.ReproduceCommand.Compare(versioned, reproduced, cuda: false, out var agree, Find);
+        Assert.True(agree);
+        var verdicts = rows.ToDictionary(r => r[0], r => r[^1]);
+        Assert.Equal("definition changed: v1 → v2 (v2, since 0.2.0: dataset-mean baseline instead of the batch mean)", verdicts["evaluate.fvu"]);
+        Assert.Equal("agree", verdicts["evaluate.l0"]);
+        Assert.Equal("all 1 compared metric agree; 1 not compared: definition changed", Commands.ReproduceCommand.Closing(rows, agree));
+
+        // A record from before versions: taken as v1, and the row says so.
+        var flat = new Runner.Pipeline.Runs.RecordedMetrics(versioned.Values, null);
+        rows = Commands.ReproduceCommand.Compare(flat, reproduced, cuda: false, out agree, Find);
+        Assert.True(agree);
+        Assert.EndsWith("[unversioned record, taken as v1]", rows.Single(r => r[0] == "evaluate.fvu")[^1]);
     }
 }

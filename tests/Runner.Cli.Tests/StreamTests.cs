@@ -33,7 +33,7 @@ public sealed class StreamTests : IDisposable
         Json(Path.Combine(run, "stages.json"))["stages"]!.AsArray().Single(s => (string?)s!["name"] == "train")!.AsObject();
 
     // Every metric except the timings, which no two runs share.
-    private static string Deterministic(string run) => string.Join("\n", Json(Path.Combine(run, "metrics.json"))
+    private static string Deterministic(string run) => string.Join("\n", MetricsJson.Read(Path.Combine(run, "metrics.json"))
         .Where(p => !p.Key.EndsWith("_seconds", StringComparison.Ordinal) && !p.Key.EndsWith("tokens_per_second", StringComparison.Ordinal))
         .Select(p => $"{p.Key}={p.Value!.ToJsonString()}"));
 
@@ -45,7 +45,8 @@ public sealed class StreamTests : IDisposable
         var run = Run("tiny-synthetic", "tiny-synthetic");
         Assert.True(Directory.Exists(Path.Combine(run, "stages", "capture", "eval")));
         Assert.False(Directory.Exists(Path.Combine(run, "stages", "capture", "train")));
-        var metrics = Json(Path.Combine(run, "metrics.json"));
+        var metrics = MetricsJson.Read(Path.Combine(run, "metrics.json"));
+        MetricsJson.AssertEveryMetricHasOneDefinition(run);   // train's stream figures
         Assert.True((double)metrics["evaluate.mmcs"]! > 0.8, $"mmcs {metrics["evaluate.mmcs"]}");
         Assert.Equal(60_160, (double)metrics["train.tokens"]!);
         Assert.Equal(1, (int)TrainStage(run)["passes"]!);
@@ -65,7 +66,7 @@ public sealed class StreamTests : IDisposable
         Assert.All(stages, s => Assert.Equal("computed", (string?)s["status"]));
         Assert.All(stages, s => Assert.Equal(1, (int)s["passes"]!));
         Assert.Single(stages.Select(s => (string?)s["stream"]).Distinct());
-        Assert.Equal(4, (double)Json(Path.Combine(Run("tiny-synthetic", "k=3"), "metrics.json"))["train.stream_members"]!);
+        Assert.Equal(4, (double)MetricsJson.Read(Path.Combine(Run("tiny-synthetic", "k=3"), "metrics.json"))["train.stream_members"]!);
 
         // Trained together or alone, a point's SAE is the same.
         using var alone = new CliHarness { Stages = StageCatalog.Create };
@@ -98,7 +99,7 @@ public sealed class StreamTests : IDisposable
         var layer0 = TrainStage(Run("tiny-hf-stream", "layer=0"));
         var layer1 = TrainStage(Run("tiny-hf-stream", "layer=1"));
         Assert.Equal((string?)layer0["stream"], (string?)layer1["stream"]);
-        Assert.Equal(2, (double)Json(Path.Combine(Run("tiny-hf-stream", "layer=1"), "metrics.json"))["train.stream_members"]!);
+        Assert.Equal(2, (double)MetricsJson.Read(Path.Combine(Run("tiny-hf-stream", "layer=1"), "metrics.json"))["train.stream_members"]!);
         Assert.NotEqual((string?)layer0["key"], (string?)layer1["key"]);
         Assert.Equal("blocks.0.hook_resid_post", (string?)Json(Path.Combine(Run("tiny-hf-stream", "layer=0"), "sae", "cfg.json"))["metadata"]!["hook_name"]);
 
@@ -144,8 +145,8 @@ public sealed class StreamTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(stream, "eval")));
         Assert.True(File.Exists(Path.Combine(stream, "eval_ids.safetensors")));
         Assert.True(Directory.Exists(Path.Combine(Run("tiny-hf-disk", "tiny-hf-disk"), "stages", "capture", "eval")));
-        var s = Json(Path.Combine(Run("tiny-hf-stream", "tiny-hf-stream"), "metrics.json"));
-        var d = Json(Path.Combine(Run("tiny-hf-disk", "tiny-hf-disk"), "metrics.json"));
+        var s = MetricsJson.Read(Path.Combine(Run("tiny-hf-stream", "tiny-hf-stream"), "metrics.json"));
+        var d = MetricsJson.Read(Path.Combine(Run("tiny-hf-disk", "tiny-hf-disk"), "metrics.json"));
         Assert.Equal(512, (double)s["hooks_after_train.rows.rows"]!);
         Assert.Equal((double)d["hooks_after_train.rows.rows"]!, (double)s["hooks_after_train.rows.rows"]!);
         Assert.Equal((double)d["hooks_after_train.rows.hash"]!, (double)s["hooks_after_train.rows.hash"]!);

@@ -130,7 +130,7 @@ public static class ReproduceCommand
 
     /// <summary>One table row per metric in either set, sorted by name, ignoring definition versions (see the other overload).</summary>
     public static List<string[]> Compare(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree) =>
-        Compare(recorded, null, reproduced, cuda, out agree);
+        Compare(recorded, null, reproduced, cuda, out agree, MetricCatalog.Find);
 
     /// <summary>
     /// One table row per metric in either set, sorted by name; <paramref name="agree"/> when every compared row agrees. A
@@ -138,7 +138,12 @@ public static class ReproduceCommand
     /// <c>definition changed: v1 → v2 (…)</c> and counts neither way.
     /// </summary>
     public static List<string[]> Compare(RecordedMetrics recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree) =>
-        Compare(recorded.Values, recorded, reproduced, cuda, out agree);
+        Compare(recorded.Values, recorded, reproduced, cuda, out agree, MetricCatalog.Find);
+
+    /// <summary>As the overload above, with the definitions <paramref name="find"/> gives (metric name -> definition or null) instead of the catalog's.</summary>
+    public static List<string[]> Compare(RecordedMetrics recorded, IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree,
+        Func<string, MetricDefinition?> find) =>
+        Compare(recorded.Values, recorded, reproduced, cuda, out agree, find);
 
     /// <summary>The closing line: how many compared metrics agree, and how many were not compared because their definition changed.</summary>
     public static string Closing(IReadOnlyList<string[]> rows, bool agree)
@@ -153,7 +158,7 @@ public static class ReproduceCommand
     }
 
     private static List<string[]> Compare(IReadOnlyDictionary<string, double> recorded, RecordedMetrics? versions,
-        IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree)
+        IReadOnlyDictionary<string, double> reproduced, bool cuda, out bool agree, Func<string, MetricDefinition?> find)
     {
         var rows = new List<string[]>();
         agree = true;
@@ -168,7 +173,7 @@ public static class ReproduceCommand
                 rows.Add([name, hasA ? Format(a) : "-", hasB ? Format(b) : "-", "-", "-", TimingVerdict]);
                 continue;
             }
-            if (hasA && hasB && versions is not null && DefinitionChange(name, versions) is { } change)
+            if (hasA && hasB && versions is not null && DefinitionChange(find(name), versions) is { } change)
             {
                 rows.Add([name, Format(a), Format(b), "-", "-", change]);
                 continue;
@@ -183,9 +188,9 @@ public static class ReproduceCommand
     }
 
     // The verdict for a metric recorded under another version of its definition than this Runner's, else null.
-    private static string? DefinitionChange(string name, RecordedMetrics versions)
+    private static string? DefinitionChange(MetricDefinition? definition, RecordedMetrics versions)
     {
-        if (MetricCatalog.Find(name) is not { } definition) return null;
+        if (definition is null) return null;
         var recorded = versions.VersionOf(definition);
         if (recorded == definition.Version) return null;
         var verdict = MetricCatalog.DescribeChange(definition, recorded);

@@ -26,7 +26,7 @@ public static partial class MetricCatalog
         {
             if (!Matches(d.Pattern, metricName)) continue;
             // Where two patterns cover a name, the one with more literal segments is the more specific.
-            var literals = d.Pattern.Split('.').Count(s => !s.StartsWith('<'));
+            var literals = Segments(d.Pattern).Count(s => !s.StartsWith('<'));
             if (literals > bestLiterals) (best, bestLiterals) = (d, literals);
         }
         return best;
@@ -66,7 +66,26 @@ public static partial class MetricCatalog
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-') && name.Split('.').All(s => s.Length > 0);
 
     /// <summary>True when <paramref name="pattern"/> (see the class summary) covers <paramref name="name"/>.</summary>
-    public static bool Matches(string pattern, string name) => Match(pattern.Split('.'), 0, name.Split('.'), 0);
+    public static bool Matches(string pattern, string name) => Match(Segments(pattern), 0, name.Split('.'), 0);
+
+    /// <summary>A pattern's segments: split at the dots outside <c>&lt;…&gt;</c> (<c>&lt;name...&gt;</c> holds dots of its own).</summary>
+    public static string[] Segments(string pattern)
+    {
+        var segments = new List<string>();
+        int depth = 0, start = 0;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '<') depth++;
+            else if (pattern[i] == '>') depth--;
+            else if (pattern[i] == '.' && depth == 0)
+            {
+                segments.Add(pattern[start..i]);
+                start = i + 1;
+            }
+        }
+        segments.Add(pattern[start..]);
+        return [.. segments];
+    }
 
     private static bool Match(string[] pattern, int p, string[] name, int n)
     {
@@ -96,7 +115,7 @@ public static partial class MetricCatalog
     // A definition whose id is its pattern with the variable segments left out (evaluate.topic.<topic>.precision -> evaluate.topic.precision).
     private static MetricDefinition D(string pattern, MetricKind kind, MetricDirection direction, string formula, string convention, string? id = null) => new()
     {
-        Id = id ?? string.Join('.', pattern.Split('.').Where(s => !s.StartsWith('<'))),
+        Id = id ?? string.Join('.', Segments(pattern).Where(s => !s.StartsWith('<'))),
         Pattern = pattern,
         Formula = formula,
         Convention = convention,

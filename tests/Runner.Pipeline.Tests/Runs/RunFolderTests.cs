@@ -23,9 +23,13 @@ public sealed class RunFolderTests : IDisposable
         Assert.Equal(["metrics.json", "resolved.yaml", "stages", "stages.json"], Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal("name: exp\n", File.ReadAllText(Path.Combine(dir, "resolved.yaml")));
 
-        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")))!.AsObject();
+        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")))!.AsObject();
+        Assert.Equal(["format", "version", "metrics", "definitions"], document.Select(p => p.Key));
+        Assert.Equal(("runner-metrics", 2), ((string?)document["format"], (int)document["version"]!));
+        var metrics = document["metrics"]!.AsObject();
         Assert.Equal(["data.calls", "data.chars", "train.calls", "train.chars"], metrics.Select(p => p.Key));
         Assert.Equal(1, (double)metrics["train.calls"]!);
+        Assert.Empty(document["definitions"]!.AsObject());   // test stages' metrics have no definition
 
         var stages = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stages.json")))!.AsObject();
         Assert.Equal(("exp", "k=4", 0), ((string?)stages["experiment"], (string?)stages["run_name"], (int)stages["point"]!));
@@ -151,6 +155,53 @@ public sealed class RunFolderTests : IDisposable
         Assert.Null(read.GitCommit);
         Assert.Equal([("train", StageStatus.Computed, (string?)null)], read.Stages.Select(s => (s.Name, s.Status, s.Error)));
         Assert.Equal(0.5, read.Metrics["train.mse"]);
+        Assert.Null(read.MetricDefinitions);   // a flat metrics.json: unversioned, taken as v1
+        Assert.False(read.RecordedMetrics.Versioned);
+        Assert.Equal(1, read.RecordedMetrics.VersionOf(Pipeline.Metrics.MetricCatalog.Find("train.mse")!));
+    }
+
+    [Fact]
+    public void Metrics_json_records_the_definition_version_of_every_metric_it_holds_and_reads_back()
+    {
+        var record = new RunRecord
+        {
+            Experiment = "exp", RunName = "defs", Point = 0, SpecHash = "ab",
+            Stages =
+            [
+                new RunStage { Name = "evaluate", Key = "k", Status = StageStatus.Computed, Seconds = 1, Entry = "",
+                    Metrics = new Dictionary<string, double> { ["fvu"] = 0.1, ["topic.bridge.precision"] = 0.9, ["topic.golden.precision"] = 0.8, ["value"] = double.NaN } },
+                new RunStage { Name = "steer", Key = "s", Status = StageStatus.Computed, Seconds = 1, Entry = "",
+                    Metrics = new Dictionary<string, double> { ["bridge_x0.5.topic_fraction"] = 0.2 } },
+            ],
+        };
+        var dir = RunFolder.Write(_fx.RunsRoot, record, "name: exp\n");
+        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")))!.AsObject();
+        Assert.Equal("NaN", (string?)document["metrics"]!["evaluate.value"]);
+        Assert.Equal(["evaluate.fvu", "evaluate.topic.precision", "steer.topic_fraction"], document["definitions"]!.AsObject().Select(p => p.Key));
+        Assert.All(document["definitions"]!.AsObject(), p => Assert.Equal(1, (int)p.Value!));
+
+        var read = RunFolder.Read(dir);
+        Assert.Equal(record.Metrics.Keys.Order(), read.Metrics.Keys.Order());
+        Assert.True(double.IsNaN(read.Metrics["evaluate.value"]));
+        Assert.Equal(new Dictionary<string, int> { ["evaluate.fvu"] = 1, ["evaluate.topic.precision"] = 1, ["steer.topic_fraction"] = 1 }, read.MetricDefinitions);
+    }
+
+    [Theory]
+    [InlineData("""{"format": "runner-metrics", "version": 3, "metrics": {}, "definitions": {}}""", "version 3, written by a newer Runner")]
+    [InlineData("""{"format": "something-else", "metrics": {}}""", "format \"something-else\", not runner-metrics")]
+    [InlineData("""{"format": "runner-metrics", "version": 2, "metrics": {"train.mse": 1}, "definitions": {"train.mse": "one"}}""", "definition train.mse: the version is not a positive integer")]
+    [InlineData("""{"format": "runner-metrics", "version": 2, "definitions": {}}""", "no \"metrics\" object")]
+    [InlineData("""{"train.mse": "high"}""", "metric train.mse is not a number")]
+    public void A_metrics_json_of_the_wrong_shape_is_a_usage_error_naming_what_is_wrong(string metrics, string message)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_fx.RunsRoot, "exp", "bad")).FullName;
+        File.WriteAllText(Path.Combine(dir, "metrics.json"), metrics);
+        File.WriteAllText(Path.Combine(dir, "stages.json"), """
+            {"experiment": "exp", "run_name": "bad", "point": 0, "spec_hash": "ab", "stages": []}
+            """);
+        var e = Assert.Throws<RunnerException>(() => RunFolder.Read(dir));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains(message, e.Message);
     }
 
     [Fact]

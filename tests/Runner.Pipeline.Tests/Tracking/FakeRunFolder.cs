@@ -19,8 +19,12 @@ public static class FakeRunFolder
     /// <summary>The train entry's manifest time (the end of training), 60 s after the start.</summary>
     public static readonly DateTimeOffset TrainCreated = Started.AddSeconds(60);
 
-    /// <summary>Writes <c>root/experiment/name</c> and returns it. <paramref name="curvePoints"/> and <paramref name="extraParams"/> size the records.</summary>
-    public static string Write(string root, string experiment, string name, int k = 8, int curvePoints = 3, int extraParams = 0, string? longValue = null)
+    /// <summary>
+    /// Writes <c>root/experiment/name</c> and returns it. <paramref name="curvePoints"/> and <paramref name="extraParams"/> size the records;
+    /// metrics.json is the flat form of folders written before metric definitions were versioned, or with <paramref name="versioned"/> today's.
+    /// </summary>
+    public static string Write(string root, string experiment, string name, int k = 8, int curvePoints = 3, int extraParams = 0, string? longValue = null,
+        bool versioned = false)
     {
         var dir = Path.Combine(root, experiment, name);
         Directory.CreateDirectory(dir);
@@ -35,14 +39,23 @@ public static class FakeRunFolder
             for (var i = 0; i < extraParams; i++) yaml.Append(CultureInfo.InvariantCulture, $"  p{i:000}: {i}\n");
         }
         File.WriteAllText(Path.Combine(dir, "resolved.yaml"), yaml.ToString());
-        File.WriteAllText(Path.Combine(dir, "metrics.json"), new JsonObject
-        {
-            ["evaluate.fvu"] = 0.125,
-            ["evaluate.mean_log10_density"] = "-Infinity",
-            ["evaluate.odd"] = "NaN",
-            ["train.l0"] = (double)k,
-            ["train.loss"] = 8.936086654663086,
-        }.ToJsonString());
+        File.WriteAllText(Path.Combine(dir, "metrics.json"), (versioned
+            ? Runner.Pipeline.Runs.MetricsDocument.ToJson(new Dictionary<string, double>
+            {
+                ["evaluate.fvu"] = 0.125,
+                ["evaluate.mean_log10_density"] = double.NegativeInfinity,
+                ["evaluate.odd"] = double.NaN,
+                ["train.l0"] = k,
+                ["train.loss"] = 8.936086654663086,
+            })
+            : new JsonObject
+            {
+                ["evaluate.fvu"] = 0.125,
+                ["evaluate.mean_log10_density"] = "-Infinity",
+                ["evaluate.odd"] = "NaN",
+                ["train.l0"] = (double)k,
+                ["train.loss"] = 8.936086654663086,
+            }).ToJsonString());
         File.WriteAllText(Path.Combine(dir, "stages.json"), new JsonObject
         {
             ["experiment"] = experiment,

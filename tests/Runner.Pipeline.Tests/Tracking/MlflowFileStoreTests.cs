@@ -149,6 +149,36 @@ public sealed class MlflowFileStoreTests
         Assert.Equal(snapshot, Snapshot(temp["mlruns"]));
     }
 
+    [Fact]
+    public async Task The_metric_definition_versions_of_metrics_json_become_tags_and_a_flat_metrics_json_gives_none()
+    {
+        using var temp = new TempFolder();
+        var versioned = FakeRunFolder.Write(temp["runs"], "exp", "versioned", versioned: true);
+        var flat = FakeRunFolder.Write(temp["runs"], "exp", "flat");
+        await using (var tracking = TrackingAssert.Create(temp.Path, null))
+        {
+            tracking.Log(versioned, "FINISHED", null);
+            tracking.Log(flat, "FINISHED", null);
+            await tracking.FlushAsync(Wait, TestContext.Current.CancellationToken);
+        }
+        string RunDir(string name) => Path.GetDirectoryName(Path.GetDirectoryName(
+            Directory.GetFiles(temp["mlruns"], "mlflow.runName", SearchOption.AllDirectories).Single(f => File.ReadAllText(f) == name))!)!;
+        Dictionary<string, string> Definitions(string name) => Directory.GetFiles(Path.Combine(RunDir(name), "tags"), "runner.metric_def.*")
+            .ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["runner.metric_def.evaluate.fvu"] = "1",
+            ["runner.metric_def.evaluate.mean_log10_density"] = "1",
+            ["runner.metric_def.train.l0"] = "1",
+            ["runner.metric_def.train.loss"] = "1",
+        }, Definitions("versioned"));
+        Assert.Empty(Definitions("flat"));
+        // The values come from the versioned file's "metrics" object, as from the flat file.
+        foreach (var name in new[] { "versioned", "flat" })
+            Assert.StartsWith($"{FakeRunFolder.Finished.ToUnixTimeMilliseconds()} 0.125 0", File.ReadAllText(Path.Combine(RunDir(name), "metrics", "evaluate.fvu")));
+    }
+
     private static Dictionary<string, string> Snapshot(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllText);
 
