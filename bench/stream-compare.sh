@@ -40,6 +40,7 @@ import json, os, sys
 run, rss_kb, tokens, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 stages = {s["name"]: s for s in json.load(open(os.path.join(run, "stages.json")))["stages"]}
 metrics = json.load(open(os.path.join(run, "metrics.json")))
+metrics = metrics["metrics"] if metrics.get("format") == "runner-metrics" else metrics   # versioned form, or the older flat one
 def size(path):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
 cap, train = stages["capture"]["seconds"], stages["train"]["seconds"]

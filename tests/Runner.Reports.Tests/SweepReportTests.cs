@@ -94,5 +94,5 @@ public sealed class SweepReportTests(SyntheticSweepFixture sweep) : IClassFixtur
     }
 
     private double Metric(string run, string name) =>
-        (double)JsonNode.Parse(File.ReadAllText(Path.Combine(sweep.ExperimentDir, run, "metrics.json")))![name]!;
+        (double)Runner.Pipeline.Runs.MetricsDocument.Values(JsonNode.Parse(File.ReadAllText(Path.Combine(sweep.ExperimentDir, run, "metrics.json"))))[name]!;
 }
