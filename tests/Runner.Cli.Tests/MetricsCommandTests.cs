@@ -58,6 +58,9 @@ public sealed class MetricsCommandTests : IDisposable
     [Fact]
     public void A_metric_name_shows_the_one_definition_that_covers_it_and_an_unknown_name_is_a_usage_error()
     {
+        Assert.Equal(0, _cli.Run("metrics"));
+        foreach (var d in MetricCatalog.All) Assert.Contains($"{d.Id}  v{d.Version} (since {d.Since})", _cli.Out);
+
         Assert.Equal(0, _cli.Run("metrics", "steer.bridge_x0.5.topic_fraction"));
         Assert.StartsWith("steer.topic_fraction  v1 (since 0.1.0)  fraction, better either way", _cli.Out);
         Assert.Contains("names:      steer.<setting...>.topic_fraction", _cli.Out);
