@@ -168,6 +168,7 @@ public sealed class ReproduceTests : IDisposable
         var run = Assert.Single(server.Runs.Values);
         Assert.Equal("FINISHED", run.Status);
         Assert.Contains($"{run.ExperimentId}/{run.Id}/artifacts/resolved.yaml", server.Artifacts.Keys);
+        Assert.Equal("1", run.Tags["runner.metric_def.evaluate.fvu"]);    // the definition versions, as tags
         var recorded = MetricsJson.Read(Path.Combine(RunFolder("runs"), "metrics.json"));
 
         System.IO.Directory.Delete(RunFolder("runs"), recursive: true);
