@@ -155,4 +155,35 @@ public sealed class BaselineCommandTests(CheckFixture fixture) : IClassFixture<C
         Assert.Equal(2, _cli.Run("check", "tiny.yaml", "--baseline", "refuse.json", "--update"));
         Assert.Contains("runner baseline SPEC... --seeds N --out refuse.json", _cli.Error);
     }
+
+    [Fact]
+    public void Show_compares_two_runs_and_marks_a_seed_change_within_seed_noise_and_a_sparsity_change_beyond_it()
+    {
+        Assert.Equal(0, _cli.Run("baseline", "tiny.yaml", "--seeds", "3", "--out", "show-bands.json", "--runs-dir", "seed-runs", "--metric", "evaluate.*"));
+        Assert.Equal(0, _cli.Run("run", "tiny.yaml", "--set", "sae.k=12", "--runs-dir", "k12-runs"));
+
+        // Bands from the runs beside seed=3 that differ only in seed.
+        Assert.Equal(0, _cli.Run("show", "seed-runs/tiny-synthetic/seed=3", "--compare", "seed-runs/tiny-synthetic/seed=4"));
+        string Line(string metric) => _cli.Out.Split('\n').Single(l => l.StartsWith(metric + " ", StringComparison.Ordinal)).TrimEnd();
+        Assert.EndsWith("within seed noise", Line("evaluate.fvu"));
+        Assert.EndsWith("within seed noise", Line("evaluate.l0"));
+        Assert.Equal(0, _cli.Run("show", "seed-runs/tiny-synthetic/seed=3", "--compare", "k12-runs/tiny-synthetic/tiny-synthetic"));
+        Assert.Matches(@"beyond seed noise \(Δ = -\d+\.\dσ\)$", Line("evaluate.fvu"));
+        Assert.EndsWith("beyond seed noise (σ = 0, floor exceeded)", Line("evaluate.l0"));   // TopK: L0 is k at every seed
+
+        // Bands from the file, for runs with no seed siblings.
+        Assert.Equal(0, _cli.Run("show", "k12-runs/tiny-synthetic/tiny-synthetic", "--bands", "show-bands.json"));
+        Assert.Matches(@"beyond seed noise \(Δ = -\d+\.\dσ\)$", Line("evaluate.fvu"));
+        Assert.Contains("show-bands.json (3 seeds)", Line("evaluate.fvu"));
+        Assert.Equal("", Line("train.l0").Split("  ", StringSplitOptions.RemoveEmptyEntries).Skip(2).FirstOrDefault() ?? "");   // not in the file: no band
+
+        // The sweep report of the seed runs: means across seeds.
+        Assert.Equal(0, _cli.Run("report", "seed-runs/tiny-synthetic"));
+        Assert.Contains("Across seeds", File.ReadAllText(Path.Combine(_cli.Directory, "seed-runs", "tiny-synthetic", "sweep.html")));
+
+        // A version 1 baseline has no bands.
+        _cli.Write("v1.json", """{ "format": "runner-baseline", "version": 1, "metrics": { "tiny-synthetic/evaluate.fvu": { "value": 0.1, "tolerance": 0.1 } } }""");
+        Assert.Equal(2, _cli.Run("show", "k12-runs/tiny-synthetic/tiny-synthetic", "--bands", "v1.json"));
+        Assert.Contains("v1.json: a version 1 baseline", _cli.Error);
+    }
 }

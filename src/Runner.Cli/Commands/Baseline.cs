@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Runner.Core;
 using Runner.Pipeline.Metrics;
+using Runner.Pipeline.Runs;
 
 namespace Runner.Cli.Commands;
 
@@ -366,6 +367,25 @@ public sealed class Baseline
         var recorded = expected.Definition ?? new MetricVersion(current.Id, 1);
         if (recorded.Id != current.Id) return $"definition changed: {recorded.Id} v{recorded.Version} → {current.Id} v{current.Version} (the metric is now defined by {current.Id})";
         return recorded.Version == current.Version ? null : MetricCatalog.DescribeChange(current, recorded.Version);
+    }
+
+    /// <summary>
+    /// Loads a seed band file for reports and <c>show</c>: a lookup from a run and a metric name to its band, by the key
+    /// <c>EXPERIMENT/RUN/metric</c> (the run name without its <c>seed=S</c> part), then <c>EXPERIMENT/metric</c>.
+    /// A version 1 baseline has no bands: exit 2.
+    /// </summary>
+    public static Func<RunRecord, string, SeedBand?> LoadBands(string path, string shown)
+    {
+        var baseline = Load(path, shown);
+        if (!baseline.IsBand)
+            throw new RunnerException($"{shown}: a version 1 baseline (values with hand-set tolerances) has no seed bands; measure them with runner baseline SPEC... --seeds N --out FILE", 2);
+        var bands = baseline.Metrics.ToDictionary(m => m.Key, m => m.Value.Band!, StringComparer.Ordinal);
+        return (run, metric) =>
+        {
+            var name = SeedNoise.NameWithoutSeed(run.RunName);
+            if (name.Length > 0 && name != run.Experiment && bands.TryGetValue($"{run.Experiment}/{name}/{metric}", out var b)) return b;
+            return bands.GetValueOrDefault($"{run.Experiment}/{metric}");
+        };
     }
 
     /// <summary>The file spelling of a direction.</summary>
