@@ -186,4 +186,19 @@ public sealed class BaselineCommandTests(CheckFixture fixture) : IClassFixture<C
         Assert.Equal(2, _cli.Run("show", "k12-runs/tiny-synthetic/tiny-synthetic", "--bands", "v1.json"));
         Assert.Contains("v1.json: a version 1 baseline", _cli.Error);
     }
+
+    [Fact]
+    public void Check_metric_selects_band_entries_and_a_metric_missing_from_the_band_file_is_exit_2_before_any_run()
+    {
+        _cli.Write("two.json", $$"""
+            { "format": "runner-baseline", "version": 2, "runner": "0.1.0", "libtorch": "x", "device_class": "cpu", "seeds": [3, 4, 5],
+              "metrics": { "tiny-synthetic/evaluate.fvu": {{FvuEntry(fixture.Fvu, 0.001, 0.004)}},
+                           "tiny-synthetic/evaluate.mmcs": {{FvuEntry(fixture.Mmcs - 1, 0.001, 0.004, "two_sided")}} } }
+            """);
+        Assert.Equal(0, _cli.Run("check", "tiny.yaml", "--baseline", "two.json", "--metric", "evaluate.fvu"));
+        Assert.Contains("check: 1 metric within the seed bands", _cli.Out);
+        Assert.Equal(2, _cli.Run("check", "tiny.yaml", "--baseline", "two.json", "--metric", "evaluate.ce_loss_recovered"));
+        Assert.Contains("two.json: no metric matches --metric evaluate.ce_loss_recovered (it has tiny-synthetic/evaluate.fvu, tiny-synthetic/evaluate.mmcs)", _cli.Error);
+        Assert.Equal("", _cli.Out);
+    }
 }

@@ -429,6 +429,15 @@ public sealed class Baseline
     private static RunnerException Error(string shown, string at, string message) => new($"{shown}: {at}: {message}", 2);
 }
 
+/// <summary><c>--metric</c> patterns of check and baseline: <c>*</c> matches anything; a pattern matches a baseline key or its metric name.</summary>
+internal static class MetricPattern
+{
+    public static System.Text.RegularExpressions.Regex Regex(string pattern) =>
+        new("^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*") + "$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    public static bool Matches(System.Text.RegularExpressions.Regex regex, string key) => regex.IsMatch(key) || regex.IsMatch(Baseline.MetricName(key));
+}
+
 /// <summary>Writes text files through a temporary name in the same folder and a rename.</summary>
 internal static class AtomicFile
 {

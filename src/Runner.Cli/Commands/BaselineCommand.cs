@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Runner.Cli.Rendering;
 using Runner.Core;
 using Runner.Pipeline.Metrics;
@@ -46,7 +45,7 @@ public static class BaselineCommand
         var file = Path.GetFullPath(outPath, context.WorkingDirectory);
         // An existing file (either version) names the metrics to measure again and keeps their directions; read it before the runs.
         var existing = File.Exists(file) ? Baseline.Load(file, outPath) : null;
-        var matchers = patterns.Select(p => (Pattern: p, Regex: new Regex("^" + Regex.Escape(p).Replace("\\*", ".*") + "$", RegexOptions.CultureInvariant))).ToList();
+        var matchers = patterns.Select(p => (Pattern: p, Regex: MetricPattern.Regex(p))).ToList();
 
         var observed = SeedRuns.Run(context, specPaths, set, device, cacheDir, runsDir, seeds);
         if (observed.FailedRuns.Count > 0)
@@ -55,8 +54,8 @@ public static class BaselineCommand
         List<string> keys;
         if (matchers.Count > 0)
         {
-            keys = observed.Order.Where(k => matchers.Any(m => m.Regex.IsMatch(k) || m.Regex.IsMatch(Baseline.MetricName(k)))).ToList();
-            var unmatched = matchers.Where(m => !observed.Order.Any(k => m.Regex.IsMatch(k) || m.Regex.IsMatch(Baseline.MetricName(k)))).Select(m => m.Pattern).ToList();
+            keys = observed.Order.Where(k => matchers.Any(m => MetricPattern.Matches(m.Regex, k))).ToList();
+            var unmatched = matchers.Where(m => !observed.Order.Any(k => MetricPattern.Matches(m.Regex, k))).Select(m => m.Pattern).ToList();
             if (unmatched.Count > 0)
                 throw new RunnerException($"--metric {string.Join(", ", unmatched)}: no metric of the runs matches (their keys look like {observed.Order.FirstOrDefault() ?? "(none)"})", 2);
         }

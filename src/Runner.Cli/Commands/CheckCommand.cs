@@ -23,21 +23,22 @@ public static class CheckCommand
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report: one test case per baseline metric." };
         var update = new Option<bool>("--update") { Description = "Rewrite a version 1 baseline with the observed values (tolerances and directions kept); creates it with every metric when absent. Seed bands are re-measured with runner baseline." };
         var seeds = new Option<int?>("--seeds") { Description = "Run each spec at N seeds (the spec's seed and the next N−1) and compare the means, a band's tolerance shrinking with √N (for metrics too noisy at one seed)." };
+        var metric = new Option<string[]>("--metric") { Description = "Check only the baseline's metrics whose key or name matches this pattern (* matches anything; repeatable); a pattern that matches none of the baseline's metrics is an error (exit 2)." };
         var set = SpecOptions.Set();
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N (same as --set device=…)." };
         var runsDir = new Option<string?>("--runs-dir") { Description = "Where run folders go (default: runs)." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "The stage cache (default: the spec's cache.dir, $RUNNER_CACHE, .runner/cache)." };
         var command = new Command("check", "Run specs and compare their metrics with a regression baseline or seed bands (exit 1 on a regression).")
         {
-            specs, baseline, junit, update, seeds, set, device, runsDir, cacheDir,
+            specs, baseline, junit, update, seeds, metric, set, device, runsDir, cacheDir,
         };
         command.SetAction(r => Check(context, r.GetValue(specs)!, r.GetValue(baseline)!, r.GetValue(junit), r.GetValue(update), r.GetValue(seeds),
-            r.GetValue(set), r.GetValue(device), r.GetValue(runsDir), r.GetValue(cacheDir)));
+            r.GetValue(metric) ?? [], r.GetValue(set), r.GetValue(device), r.GetValue(runsDir), r.GetValue(cacheDir)));
         return command;
     }
 
     private static int Check(CliContext context, string[] specPaths, string baselinePath, string? junitPath, bool update, int? seeds,
-        string[]? set, string? device, string? runsDir, string? cacheDir)
+        string[] patterns, string[]? set, string? device, string? runsDir, string? cacheDir)
     {
         if (seeds is < 2) throw new RunnerException($"--seeds must be at least 2 (the mean of one seed is a plain check: leave --seeds out), got {seeds}", 2);
         if (seeds is not null && update) throw new RunnerException("--update takes one run's values; it does not combine with --seeds (measure seed bands with runner baseline --seeds N --out FILE)", 2);
@@ -46,6 +47,15 @@ public static class CheckCommand
         var baseline = update && !File.Exists(baselineFile) ? null : Baseline.Load(baselineFile, baselinePath);
         if (update && baseline is { IsBand: true })
             throw new RunnerException($"{baselinePath} is a seed band file: re-measure it with runner baseline SPEC... --seeds N --out {baselinePath} (--update rewrites version 1 baselines)", 2);
+        if (patterns.Length > 0 && update) throw new RunnerException("--metric selects what to check; --update rewrites every metric of the baseline: use one or the other", 2);
+        if (patterns.Length > 0 && baseline is not null)
+        {
+            var matchers = patterns.Select(p => (Pattern: p, Regex: MetricPattern.Regex(p))).ToList();
+            var missing = matchers.Where(m => !baseline.Metrics.Any(e => MetricPattern.Matches(m.Regex, e.Key))).Select(m => m.Pattern).ToList();
+            if (missing.Count > 0)
+                throw new RunnerException($"{baselinePath}: no metric matches --metric {string.Join(", ", missing)} (it has {string.Join(", ", baseline.Metrics.Take(4).Select(e => e.Key))}{(baseline.Metrics.Count > 4 ? $" and {baseline.Metrics.Count - 4} more" : "")})", 2);
+            baseline.Metrics.RemoveAll(e => !matchers.Any(m => MetricPattern.Matches(m.Regex, e.Key)));
+        }
 
         var observed = SeedRuns.Run(context, specPaths, set, device, cacheDir, runsDir, seeds ?? 0);
         if (update) return Update(context, baseline, baselineFile, baselinePath, observed);
