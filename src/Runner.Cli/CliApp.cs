@@ -14,6 +14,7 @@ public static class CliApp
         {
             RunCommand.Create(context),
             CheckCommand.Create(context),
+            BaselineCommand.Create(context),
             ReproduceCommand.Create(context),
             ValidateCommand.Create(context),
             LsCommand.Create(context),

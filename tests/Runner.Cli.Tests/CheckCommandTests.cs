@@ -145,7 +145,7 @@ public sealed class CheckCommandTests(CheckFixture fixture) : IClassFixture<Chec
     [InlineData("""{ "format": "runner-baseline", "version": 1, "metrics": { "tiny-synthetic/evaluate.fvu": { "value": 0.1, "tolerance": 0.1, "direction": "up" } } }""", "metrics.tiny-synthetic/evaluate.fvu.direction")]
     [InlineData("""{ "format": "runner-baseline", "version": 1, "metrics": { "tiny-synthetic/evaluate.fvu": { "value": 0.1, "tolerance": -1 } } }""", "metrics.tiny-synthetic/evaluate.fvu.tolerance: must be >= 0")]
     [InlineData("""{ "format": "runner-baseline", "version": 1, "metrics": { "tiny-synthetic/evaluate.fvu": { "value": 0.1, "tolerance": 0.1, "tolerence": 1 } } }""", "metrics.tiny-synthetic/evaluate.fvu.tolerence: unknown key")]
-    [InlineData("""{ "format": "runner-baseline", "version": 2, "metrics": {} }""", "version")]
+    [InlineData("""{ "format": "runner-baseline", "version": 3, "metrics": {} }""", "version: must be 1")]
     [InlineData("""{ "format": "runner-baseline", "version": 1, "metrics": """, "not valid JSON")]
     public void A_malformed_baseline_is_exit_2_naming_the_file_and_the_key(string json, string expected)
     {

@@ -70,7 +70,7 @@ public sealed class ReproduceTests : IDisposable
         File.WriteAllText(path, document.ToJsonString());
 
         Assert.Equal(0, _cli.Run("reproduce", run));
-        Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sdefinition changed: v3 → v1 \(recorded by a newer Runner\)$", _cli.Out);
+        Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sdefinition changed: v3 → v1 \(recorded by a newer Runner; this one knows evaluate\.fvu up to v1\)$", _cli.Out);
         Assert.Matches(@"(?m)^evaluate\.mmcs\s.*\sagree$", _cli.Out);
         var metrics = document["metrics"]!.AsObject().Count;
         Assert.Contains($"all {metrics - 1} compared metrics agree; 1 not compared: definition changed", _cli.Out);
@@ -152,7 +152,7 @@ public sealed class ReproduceTests : IDisposable
         Assert.Equal("1", File.ReadAllText(fvuTag));
         File.WriteAllText(fvuTag, "2");
         Assert.Equal(0, _cli.Run("reproduce", "--mlflow-run", runId, "--tracking-uri", "mlruns"));
-        Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sdefinition changed: v2 → v1 \(recorded by a newer Runner\)$", _cli.Out);
+        Assert.Matches(@"(?m)^evaluate\.fvu\s.*\sdefinition changed: v2 → v1 \(recorded by a newer Runner; this one knows evaluate\.fvu up to v1\)$", _cli.Out);
         File.WriteAllText(fvuTag, "two");
         Assert.Equal(2, _cli.Run("reproduce", "--mlflow-run", runId, "--tracking-uri", "mlruns"));
         Assert.Contains("tag runner.metric_def.evaluate.fvu is 'two', not a definition version", _cli.Error);

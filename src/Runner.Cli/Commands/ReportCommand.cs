@@ -15,11 +15,13 @@ public static class ReportCommand
     public static Command Create(CliContext context)
     {
         var dir = new Argument<string>("RUN_DIR|SWEEP_DIR") { Description = "A run folder (runs/<experiment>/<run>) or an experiment folder (runs/<experiment>)." };
-        var command = new Command("report", "Write the self-contained HTML report of a run (report.html) or of a sweep (sweep.html and every run's report.html).") { dir };
+        var bands = new Option<string?>("--bands") { Description = "A seed band file (runner baseline --out): the sweep report marks differences within seed noise with its bands where the sweep itself has no seed dimension." };
+        var command = new Command("report", "Write the self-contained HTML report of a run (report.html) or of a sweep (sweep.html and every run's report.html).") { dir, bands };
         command.SetAction(r =>
         {
             var given = r.GetValue(dir)!;
-            foreach (var path in Write(Path.GetFullPath(given, context.WorkingDirectory), given))
+            var bandFile = r.GetValue(bands) is { } b ? (Lookup: Baseline.LoadBands(Path.GetFullPath(b, context.WorkingDirectory), b), Name: b) : default;
+            foreach (var path in Write(Path.GetFullPath(given, context.WorkingDirectory), given, bandFile.Lookup, bandFile.Name))
                 context.Out.WriteLine(Path.GetRelativePath(context.WorkingDirectory, path));
             return ExitCodes.Ok;
         });
@@ -27,7 +29,7 @@ public static class ReportCommand
     }
 
     /// <summary>Writes the reports for <paramref name="path"/>; returns the files written (the sweep report first).</summary>
-    public static IReadOnlyList<string> Write(string path, string shownAs)
+    public static IReadOnlyList<string> Write(string path, string shownAs, Func<RunRecord, string, Pipeline.Metrics.SeedBand?>? bands = null, string? bandsName = null)
     {
         if (File.Exists(path))
             throw new RunnerException($"{shownAs}: is a file; pass a run folder (runs/<experiment>/<run>) or an experiment folder (runs/<experiment>)", ExitCodes.Usage);
@@ -38,7 +40,7 @@ public static class ReportCommand
         var runs = Runs(path);
         if (runs.Count > 0)
         {
-            var written = new List<string> { SweepReport.Write(path, runs) };
+            var written = new List<string> { SweepReport.Write(path, runs, bands, bandsName) };
             written.AddRange(runs.Select(RunReport.Write));
             return written;
         }

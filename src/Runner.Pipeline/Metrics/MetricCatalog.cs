@@ -47,7 +47,7 @@ public static partial class MetricCatalog
     /// <summary>
     /// What a verdict says when a record used version <paramref name="recordedVersion"/> of <paramref name="definition"/>:
     /// <c>definition changed: v1 → v2 (v2, since 0.2.0: what changed)</c>; for a version newer than this Runner knows,
-    /// <c>definition changed: v3 → v2 (recorded by a newer Runner)</c>; <c>definition unchanged: v2</c> when equal.
+    /// <c>definition changed: v3 → v2 (recorded by a newer Runner; this one knows ID up to v2)</c>; <c>definition unchanged: v2</c> when equal.
     /// </summary>
     public static string DescribeChange(MetricDefinition definition, int recordedVersion)
     {
@@ -55,7 +55,7 @@ public static partial class MetricCatalog
         var current = definition.Version;
         if (recordedVersion == current) return $"definition unchanged: v{current}";
         var head = $"definition changed: v{recordedVersion} → v{current}";
-        if (recordedVersion > current) return head + " (recorded by a newer Runner)";
+        if (recordedVersion > current) return head + $" (recorded by a newer Runner; this one knows {definition.Id} up to v{current})";
         var changes = definition.History.Where(c => c.Version > recordedVersion && c.Version <= current)
             .Select(c => $"v{c.Version}, since {c.Since}: {c.What}").ToList();
         return head + (changes.Count > 0 ? $" ({string.Join("; ", changes)})" : " (no record of what changed)");

@@ -3,7 +3,7 @@ namespace Runner.Pipeline.Metrics;
 /// <summary>What kind of quantity a metric is: decides how it may be compared across runs and the floor of its seed band.</summary>
 public enum MetricKind
 {
-    /// <summary>A continuous score, bounded (usually in [0, 1]): FVU, CE loss recovered, precision, MMCS. Band floor 0.005 absolute.</summary>
+    /// <summary>A continuous score, bounded (usually in [0, 1]): FVU, CE loss recovered, precision, MMCS. Band floor 0.001 absolute.</summary>
     Score,
     /// <summary>A share of latents, tokens or samples past a threshold (dead fraction, steered topic fraction, fluency): jumps in steps. Band floor 0.01 absolute.</summary>
     Fraction,
@@ -75,7 +75,7 @@ public sealed record MetricDefinition
     /// <summary>The smallest tolerance a seed band of this metric gets, around <paramref name="mean"/>.</summary>
     public double BandFloor(double mean) => Kind switch
     {
-        MetricKind.Score => 0.005,
+        MetricKind.Score => 0.001,
         MetricKind.Fraction => 0.01,
         MetricKind.Count => 1,
         MetricKind.Loss => 0.01 * Math.Abs(mean),

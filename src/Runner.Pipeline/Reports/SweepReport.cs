@@ -1,4 +1,5 @@
 using System.Text;
+using Runner.Pipeline.Metrics;
 using Runner.Pipeline.Runs;
 using static Runner.Pipeline.Reports.Html;
 
@@ -27,16 +28,22 @@ public static class SweepReport
     /// the run reports themselves are written by <see cref="RunReport.Write"/>. An unreadable run folder is a
     /// RunnerException (exit 2).
     /// </summary>
-    public static string Write(string experimentDirectory, IReadOnlyList<string> runDirectories)
+    /// <remarks>
+    /// Seed noise: a metric cell whose difference from the column's best run lies within that run's seed band is
+    /// marked "within seed noise". Bands come from runs that differ only in <c>seed</c> (then the report also has a
+    /// table of means across seeds), else from <paramref name="bandFile"/> (a band file's lookup, see runner report --bands).
+    /// </remarks>
+    public static string Write(string experimentDirectory, IReadOnlyList<string> runDirectories,
+        Func<RunRecord, string, SeedBand?>? bandFile = null, string? bandFileName = null)
     {
         var dir = Path.GetFullPath(experimentDirectory);
         var runs = runDirectories.Select(r => (Dir: Path.GetFullPath(r), Record: RunFolder.Read(Path.GetFullPath(r)))).OrderBy(r => r.Record.Point).ThenBy(r => r.Dir, StringComparer.Ordinal).ToList();
         var path = Path.Combine(dir, FileName);
-        WriteAtomically(path, Render(dir, runs));
+        WriteAtomically(path, Render(dir, runs, SeedNoise.FromSiblings(runs.Select(r => r.Record), bandFile, bandFileName)));
         return path;
     }
 
-    private static string Render(string dir, List<(string Dir, RunRecord Record)> runs)
+    private static string Render(string dir, List<(string Dir, RunRecord Record)> runs, SeedNoise noise)
     {
         var b = new StringBuilder();
         var experiment = runs.Select(r => r.Record.Experiment).FirstOrDefault() ?? Path.GetFileName(dir);
@@ -58,11 +65,12 @@ public static class SweepReport
         var varied = runs.SelectMany(r => r.Record.Varied.Select(v => v.Key)).Distinct(StringComparer.Ordinal).ToList();
         b.Append("<div class=\"scroll\">");
         var metrics = TableMetrics.Where(m => runs.Any(r => r.Record.Metrics.ContainsKey(m))).ToList();
+        var best = metrics.ToDictionary(m => m, m => Best(runs.Select(r => r.Record), m));
         Table(b, ["run", .. varied.Select(v => $"<code>{E(v)}</code>"), .. metrics.Select(Header), "stages"], runs.Select(r =>
         {
             var cells = new List<string> { $"<a href=\"{E(Href(r.Dir))}\">{E(r.Record.RunName)}</a>" };
             cells.AddRange(varied.Select(v => E(ReportData.Text(r.Record.Varied.FirstOrDefault(p => p.Key == v).Value))));
-            cells.AddRange(metrics.Select(m => r.Record.Metrics.TryGetValue(m, out var x) ? $"<span class=\"mono\">{E(N(x))}</span>" : ""));
+            cells.AddRange(metrics.Select(m => r.Record.Metrics.TryGetValue(m, out var x) ? $"<span class=\"mono\">{E(N(x))}</span>{NoiseMark(noise, best[m], r.Record, m)}" : ""));
             var computed = r.Record.Stages.Count(s => s.Status == StageStatus.Computed);
             var cached = r.Record.Stages.Count(s => s.Status == StageStatus.Cached);
             var failed = r.Record.Stages.FirstOrDefault(s => s.Status is StageStatus.Failed or StageStatus.Killed);
@@ -71,7 +79,69 @@ public static class SweepReport
         }), "points");
         b.Append("</div>\n");
         b.Append(Note("Each run's name links to its report (report.html in the run folder): curves, feature density, examples, steering."));
+        if (noise.Any)
+        {
+            b.Append(Note("★ marks the best run of a column (where lower or higher is better); ≈ marks a run whose difference from it lies within that run's seed band (max(4σ, floor of the metric's kind)), "
+                + (noise.Groups.Count > 0 ? "σ over the runs that differ only in seed" : $"σ from {noise.FileName}") + ": within seed noise, not a real difference. Hover a mark for the numbers."));
+            if (noise.Groups.Count > 0) AcrossSeeds(b, runs.Select(r => r.Record).ToList(), noise, metrics);
+        }
         return Page($"{experiment}: sweep", b.ToString());
+    }
+
+    // The run a column's best value belongs to (lowest or highest, by the metric's direction); null when the metric has none.
+    private static RunRecord? Best(IEnumerable<RunRecord> runs, string metric)
+    {
+        var direction = MetricCatalog.Find(metric)?.Direction ?? MetricDirection.TwoSided;
+        if (direction == MetricDirection.TwoSided) return null;
+        var candidates = runs.Where(r => r.Metrics.TryGetValue(metric, out var v) && double.IsFinite(v)).ToList();
+        if (candidates.Count < 2) return null;
+        return direction == MetricDirection.LowerIsBetter ? candidates.MinBy(r => r.Metrics[metric]) : candidates.MaxBy(r => r.Metrics[metric]);
+    }
+
+    private static string NoiseMark(SeedNoise noise, RunRecord? best, RunRecord run, string metric)
+    {
+        if (best is null || !noise.Any || noise.For(best, metric) is not { } band) return "";
+        if (ReferenceEquals(best, run)) return $" <span class=\"mark\" title=\"{E($"best of the column; seed band ±{N(band.Band.Tolerance)} ({band.Source})")}\">★</span>";
+        var verdict = noise.Verdict(best, run, metric)!;
+        var delta = run.Metrics[metric] - best.Metrics[metric];
+        return verdict == "within seed noise"
+            ? $" <span class=\"mark\" title=\"{E($"within seed noise of {best.RunName}: Δ {N(delta)}, band ±{N(band.Band.Tolerance)} ({band.Source})")}\">≈</span>"
+            : "";
+    }
+
+    // Runs that differ only in seed, as one row each: the mean ± σ over the seeds, ≈ where a group's mean lies within the
+    // best group's band for the mean of its seeds (SeedBand.ToleranceFor).
+    private static void AcrossSeeds(StringBuilder b, List<RunRecord> runs, SeedNoise noise, List<string> metrics)
+    {
+        var groups = runs.Where(r => noise.Groups.ContainsKey(SeedNoise.GroupOf(r))).GroupBy(SeedNoise.GroupOf, StringComparer.Ordinal)
+            .Select(g => (Key: g.Key, Name: SeedNoise.NameWithoutSeed(g.First().RunName), Bands: noise.Groups[g.Key])).ToList();
+        b.Append("<h2 id=\"seeds\">Across seeds</h2>\n<div class=\"scroll\">");
+        var bestGroup = metrics.ToDictionary(m => m, m =>
+        {
+            var direction = MetricCatalog.Find(m)?.Direction ?? MetricDirection.TwoSided;
+            var have = groups.Where(g => g.Bands.ContainsKey(m)).ToList();
+            if (direction == MetricDirection.TwoSided || have.Count < 2) return null;
+            return (string?)(direction == MetricDirection.LowerIsBetter ? have.MinBy(g => g.Bands[m].Mean) : have.MaxBy(g => g.Bands[m].Mean)).Key;
+        });
+        Table(b, ["runs", "seeds", .. metrics.Select(Header)], groups.Select(g =>
+        {
+            var cells = new List<string> { E(g.Name.Length == 0 ? "(one configuration)" : g.Name), E(g.Bands.Values.FirstOrDefault()?.N.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "") };
+            cells.AddRange(metrics.Select(m =>
+            {
+                if (!g.Bands.TryGetValue(m, out var band)) return "";
+                var cell = $"<span class=\"mono\">{E(N(band.Mean))} ± {E(N(band.Std))}</span>";
+                if (bestGroup[m] is not { } bk) return cell;
+                if (bk == g.Key) return cell + " <span class=\"mark\" title=\"best mean of the column\">★</span>";
+                var reference = noise.Groups[bk][m];
+                var delta = band.Mean - reference.Mean;
+                return Math.Abs(delta) <= reference.ToleranceFor(reference.N)
+                    ? cell + $" <span class=\"mark\" title=\"{E($"within seed noise of the best: Δ {N(delta)}, tolerance for a mean of {reference.N} seeds ±{N(reference.ToleranceFor(reference.N))}")}\">≈</span>"
+                    : cell;
+            }));
+            return cells;
+        }), "seeds");
+        b.Append("</div>\n");
+        b.Append(Note("Mean ± σ (sample standard deviation) over the runs that differ only in seed; ≈: a mean within the best mean's tolerance for a mean of that many seeds (max(4σ/√N, floor))."));
     }
 
     // "evaluate.fvu" as a small "evaluate" over "fvu": narrow columns.

@@ -126,7 +126,7 @@ public sealed class MetricCatalogTests
         };
         Assert.Equal("definition changed: v2 → v3 (v3, since 0.3.0: dataset-mean baseline)", MetricCatalog.DescribeChange(d, 2));
         Assert.Equal("definition changed: v1 → v3 (v2, since 0.2.0: per-token mean; v3, since 0.3.0: dataset-mean baseline)", MetricCatalog.DescribeChange(d, 1));
-        Assert.Equal("definition changed: v4 → v3 (recorded by a newer Runner)", MetricCatalog.DescribeChange(d, 4));
+        Assert.Equal("definition changed: v4 → v3 (recorded by a newer Runner; this one knows evaluate.fvu up to v3)", MetricCatalog.DescribeChange(d, 4));
         Assert.Equal("definition unchanged: v3", MetricCatalog.DescribeChange(d, 3));
         Assert.Equal("definition changed: v1 → v2 (no record of what changed)", MetricCatalog.DescribeChange(d with { Version = 2, History = [] }, 1));
     }
