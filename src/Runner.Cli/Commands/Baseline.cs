@@ -62,11 +62,10 @@ public sealed record BaselineMetric
     public double AbsoluteTolerance => Band is not null ? Tolerance : Relative ? Tolerance * Math.Abs(Value ?? 0) : Tolerance;
 
     /// <summary>
-    /// The absolute allowed deviation of the mean of <paramref name="seeds"/> runs: a band's tolerance shrinks with √seeds
-    /// down to its floor (the standard error of a mean); a hand-set tolerance stays as it is.
+    /// The absolute allowed deviation of the mean of <paramref name="seeds"/> runs: a band's tolerance shrinks as
+    /// <see cref="SeedBand.ToleranceFor(double, int)"/> says, down to its floor; a hand-set tolerance stays as it is.
     /// </summary>
-    public double ToleranceFor(int seeds) =>
-        Band is { } b && seeds > 1 ? Math.Max(Tolerance / Math.Sqrt(seeds), b.Floor) : AbsoluteTolerance;
+    public double ToleranceFor(int seeds) => Band is { } b ? b.ToleranceFor(Tolerance, seeds) : AbsoluteTolerance;
 }
 
 /// <summary>Where and how a band file was measured (version 2 files).</summary>

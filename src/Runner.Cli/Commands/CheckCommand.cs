@@ -22,7 +22,7 @@ public static class CheckCommand
         var baseline = new Option<string>("--baseline") { Description = "The baseline file (JSON): values with tolerances, or seed bands written by runner baseline (see README, \"Regression checks\").", Required = true };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report: one test case per baseline metric." };
         var update = new Option<bool>("--update") { Description = "Rewrite a version 1 baseline with the observed values (tolerances and directions kept); creates it with every metric when absent. Seed bands are re-measured with runner baseline." };
-        var seeds = new Option<int?>("--seeds") { Description = "Run each spec at N seeds (the spec's seed and the next N−1) and compare the means, a band's tolerance shrinking with √N (for metrics too noisy at one seed)." };
+        var seeds = new Option<int?>("--seeds") { Description = "Run each spec at N seeds (the spec's seed and the next N−1) and compare the means, a band's tolerance narrowed to the noise of a mean of N (for metrics too noisy at one seed)." };
         var metric = new Option<string[]>("--metric") { Description = "Check only the baseline's metrics whose key or name matches this pattern (* matches anything; repeatable); a pattern that matches none of the baseline's metrics is an error (exit 2)." };
         var set = SpecOptions.Set();
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N (same as --set device=…)." };

@@ -22,10 +22,16 @@ public sealed record SeedBand(double Mean, double Std, double Min, double Max, i
     }
 
     /// <summary>
-    /// The tolerance for the mean of <paramref name="seeds"/> runs: the band's tolerance shrinks with √seeds (the
-    /// standard error of a mean) but never below the floor; for one run it is <see cref="Tolerance"/>.
+    /// The tolerance for the mean of <paramref name="seeds"/> new runs: <c>max(tolerance·√((1/seeds + 1/N) / (1 + 1/N)), floor)</c>.
+    /// A new run differs from the band's mean by σ·√(1 + 1/N) (its own noise and that of a mean of N seeds), a mean of
+    /// <c>seeds</c> runs by σ·√(1/seeds + 1/N): the tolerance shrinks by that ratio, never below the floor. For one run
+    /// it is <see cref="Tolerance"/>.
     /// </summary>
-    public double ToleranceFor(int seeds) => seeds <= 1 ? Tolerance : Math.Max(Tolerance / Math.Sqrt(seeds), Floor);
+    public double ToleranceFor(int seeds) => ToleranceFor(Tolerance, seeds);
+
+    /// <summary><see cref="ToleranceFor(int)"/> for a tolerance set by hand in a band file.</summary>
+    public double ToleranceFor(double tolerance, int seeds) =>
+        seeds <= 1 ? tolerance : Math.Max(tolerance * Math.Sqrt((1.0 / seeds + 1.0 / N) / (1 + 1.0 / N)), Floor);
 
     /// <summary>How many standard deviations <paramref name="x"/> lies from the mean (null when σ = 0).</summary>
     public double? SigmasAway(double x) => Std > 0 ? (x - Mean) / Std : null;

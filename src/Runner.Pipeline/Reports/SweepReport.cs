@@ -141,7 +141,7 @@ public static class SweepReport
             return cells;
         }), "seeds");
         b.Append("</div>\n");
-        b.Append(Note("Mean ± σ (sample standard deviation) over the runs that differ only in seed; ≈: a mean within the best mean's tolerance for a mean of that many seeds (max(4σ/√N, floor))."));
+        b.Append(Note("Mean ± σ (sample standard deviation) over the runs that differ only in seed; ≈: a mean within the best mean's tolerance for a mean of that many seeds (max(4σ·√((1/N + 1/N)/(1 + 1/N)), floor): two means of N seeds)."));
     }
 
     // "evaluate.fvu" as a small "evaluate" over "fvu": narrow columns.

@@ -29,12 +29,14 @@ public sealed class SeedBandTests
     }
 
     [Fact]
-    public void The_tolerance_for_a_mean_of_n_seeds_shrinks_with_the_square_root_of_n_down_to_the_floor()
+    public void The_tolerance_for_a_mean_of_n_seeds_shrinks_with_the_noise_of_that_mean_and_of_the_bands_own_mean_down_to_the_floor()
     {
-        var band = SeedBand.From([0.0, 1.0, 2.0], floor: 0.3);   // σ = 1, tolerance 4
+        var band = SeedBand.From([0.0, 1.0, 2.0], floor: 0.3);   // σ = 1, tolerance 4, N = 3
         Assert.Equal(4, band.ToleranceFor(1), 12);
-        Assert.Equal(2, band.ToleranceFor(4), 12);
-        Assert.Equal(0.3, band.ToleranceFor(400), 12);
+        Assert.Equal(4 * Math.Sqrt((1 / 4.0 + 1 / 3.0) / (1 + 1 / 3.0)), band.ToleranceFor(4), 12);
+        // Many seeds: what is left is the uncertainty of the band's own mean of 3 seeds, 4σ·√(1/3 / (4/3)) = 2σ.
+        Assert.Equal(2, band.ToleranceFor(1_000_000), 3);
+        Assert.Equal(0.3, SeedBand.From([0.0, 0.01, 0.02], floor: 0.3).ToleranceFor(400), 12);
         Assert.Equal(2.5, band.SigmasAway(3.5));
     }
 
