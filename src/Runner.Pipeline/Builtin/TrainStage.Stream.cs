@@ -175,7 +175,7 @@ public sealed partial class TrainStage
             density = reader.DIn == sae.Options.DIn ? Density(sae, reader, device, ct) : new double[sae.Options.DSae];
         }
         WriteOutputs(context, sae, result, density);
-        var metrics = Metrics(result, sae.Options);
+        var metrics = Metrics(result, sae.Options, context.Point.Spec.Sae.Resample is not null);
         var busy = Math.Max(1e-9, stats.Seconds);
         metrics["passes"] = 1;
         metrics["stream_members"] = together;

@@ -73,7 +73,7 @@ public sealed partial class TrainStage : IGroupStage
         var result = trainer.Train(reader.AsSource((ulong)spec.Seed), store, progress, ct);
         var density = Density(sae, reader, device, ct);
         WriteOutputs(context, sae, result, density);
-        return new StageResult { Metrics = Metrics(result, options), Notes = result.Resumed ? ["resumed from a checkpoint"] : [] };
+        return new StageResult { Metrics = Metrics(result, options, spec.Sae.Resample is not null), Notes = result.Resumed ? ["resumed from a checkpoint"] : [] };
     }
 
     // The SAELens folder (with the density as sparsity.safetensors) and curves.json.
@@ -95,7 +95,7 @@ public sealed partial class TrainStage : IGroupStage
         File.WriteAllText(Path.Combine(output, "curves.json"), JsonSerializer.Serialize(result.Curve, Hashing.CanonicalJson.SerializerOptions));
     }
 
-    private static Dictionary<string, double> Metrics(TrainingResult result, SaeOptions options)
+    private static Dictionary<string, double> Metrics(TrainingResult result, SaeOptions options, bool resampling)
     {
         var last = result.Curve.Count > 0 ? result.Curve[^1] : null;
         var metrics = new Dictionary<string, double>
@@ -111,6 +111,11 @@ public sealed partial class TrainStage : IGroupStage
             metrics["loss"] = last.Loss;
             metrics["mse"] = last.Mse;
             metrics["l0"] = last.L0;
+        }
+        if (resampling)
+        {
+            metrics["resampled_dead"] = result.ResampledDead;
+            metrics["resampled_duplicates"] = result.ResampledDuplicates;
         }
         return metrics;
     }
