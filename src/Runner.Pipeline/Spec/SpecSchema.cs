@@ -80,7 +80,7 @@ internal static partial class SpecSchema
     ]);
 
     public static readonly Section Resample = new([
-        new SchemaField("every", new Int(1, long.MaxValue), "Resample every this many training tokens (rounded up to whole steps); a latent that has not fired in the last interval is dead.") { Required = true },
+        F("every", new Int(1, long.MaxValue), null, "Resample every this many training tokens (rounded up to whole steps); a latent that has not fired in the last interval is dead; null = never resample."),
         F("until", new Float(0, max: 1), 0.5, "No resampling after this fraction of the run, so the new latents settle before the learning rate decays."),
         F("dead", new Bool(), true, "Resample dead latents."),
         F("duplicates", new Float(0, minExclusive: true, 1, maxExclusive: true), null, "Of each pair of latents whose decoder directions have cosine above this, resample the one that contributes less to the batch's reconstruction; null = leave near-duplicates alone."),
@@ -107,7 +107,7 @@ internal static partial class SpecSchema
         F("aux_k_coefficient", new Float(0), 0.03125, "Weight of the AuxK loss.") with { When = [Arch("topk", "batchtopk")] },
         F("l1_coefficient", new Float(0), 5.0, "Sparsity penalty λ (decoder-norm-weighted L1).") with { When = [Arch("relu")] },
         F("l1_warmup_fraction", new Float(0, max: 1), 0.05, "Fraction of steps over which λ warms up from 0.") with { When = [Arch("relu")] },
-        F("resample", Resample, null, "Re-initialize dead and near-duplicate latents toward inputs the SAE reconstructs worst (Towards Monosemanticity's resampling; Adam's moments of those rows reset); null = never.") with { When = [Arch("relu")] },
+        F("resample", Resample, null, "Re-initialize dead and near-duplicate latents toward inputs the SAE reconstructs worst (Towards Monosemanticity's resampling; Adam's moments of those rows reset); off unless `every` is set.") with { When = [Arch("relu")] },
         F("sparsity_mode", new Choice("step", "tanh"), "tanh", "`step` (L0 through a Heaviside step) or `tanh` (Anthropic January 2025).") with { When = [Arch("jumprelu")] },
         F("l0_coefficient", new Float(0), 5.0, "Sparsity penalty weight.") with { When = [Arch("jumprelu")] },
         F("tanh_scale", new Float(0, minExclusive: true), 4.0, "Sharpness c of the tanh penalty.") with { When = [Arch("jumprelu"), new SchemaCondition.ValueIs("sae.sparsity_mode", "tanh")] },
