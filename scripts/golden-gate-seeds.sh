@@ -69,6 +69,8 @@ def load(seed):
     runs = glob.glob(os.path.join(out, f"seed-{seed}", "*", "*", "metrics.json"))
     if not runs: return None, None
     m = json.load(open(runs[0]))
+    if isinstance(m.get("metrics"), dict): m = m["metrics"]          # format 2: { "format", "version", "metrics", "definitions" }
+    m = {k: float(v) if isinstance(v, str) else v for k, v in m.items()}   # "NaN", "Infinity" as strings
     wall = os.path.join(out, f"seed-{seed}", "wall_seconds")
     return m, (float(open(wall).read()) if os.path.exists(wall) else float("nan"))
 def g(m, k): return m.get(k, float("nan"))
