@@ -18,6 +18,7 @@ public static class Summary
     {
         "pretrain.eval_loss", "pretrain.bigram_loss", "train.loss", "train.dead_fraction",
         "evaluate.fvu", "evaluate.explained_variance", "evaluate.l0", "evaluate.dead_fraction", "evaluate.mmcs",
+        "evaluate.mean_max_decoder_cosine", "evaluate.decoder_pairs_above_0_95",
         "evaluate.ce_loss_clean", "evaluate.ce_loss_spliced", "evaluate.ce_loss_zero_ablated", "evaluate.ce_loss_recovered", "evaluate.kl_spliced",
         "evaluate.topics_recovered", "evaluate.topics.mean_precision", "evaluate.topics.mean_recall", "evaluate.topics.mean_raw_precision",
     };

@@ -39,6 +39,31 @@ public static class Cosine
         return result;
     }
 
+    /// <summary>
+    /// Unordered pairs i &lt; j of rows of <paramref name="a"/> [n, d] with cos(a_i, a_j) &gt; <paramref name="threshold"/>
+    /// (near-duplicate latents when a is a decoder). Zero rows have cosine 0 with everything. Runs on the tensor's
+    /// device, in float32, <paramref name="chunkRows"/> rows at a time (default: <see cref="ChunkElements"/> / n).
+    /// </summary>
+    public static long PairsAbove(Tensor a, double threshold, long? chunkRows = null)
+    {
+        // Below 0 the zeroed lower triangle would count too.
+        if (!(threshold >= 0 && threshold < 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "must be in [0, 1)");
+        using var scope = TensorScope.Enter();
+        var an = NormalizeRows(a);                                       // [n, d]
+        var n = an.Size(0);
+        long pairs = 0;
+        var chunk = Math.Max(1, Math.Min(n, chunkRows ?? ChunkElements / Math.Max(1, n)));
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = TensorScope.Enter();
+            var rows = Math.Min(chunk, n - start);
+            var sims = an.Narrow(0, start, rows).Mm(an.T);               // [rows, n]: row r is a_{start + r}
+            // Keep j > i only: the strict upper triangle of the full matrix is diagonal start + 1 of this band.
+            pairs += sims.Triu(start + 1).Gt(threshold).Sum().ToInt64();
+        }
+        return pairs;
+    }
+
     /// <summary>The full matrix cos(a_i, b_j) [n, m] on the host (for matching; keep n·m moderate).</summary>
     public static double[,] Matrix(Tensor a, Tensor b)
     {

@@ -95,7 +95,7 @@ public sealed class SaeEvaluator : IDisposable
 
     /// <summary>
     /// The metrics over everything added. With <paramref name="decoderCosine"/>, also the max decoder
-    /// cosine per feature (chunked; O(d_sae² · d_in) work on the device).
+    /// cosine per feature and the near-duplicate pairs among live features (chunked; O(d_sae² · d_in) work on the device).
     /// </summary>
     public SaeMetrics Compute(bool decoderCosine = true)
     {
@@ -115,7 +115,7 @@ public sealed class SaeEvaluator : IDisposable
         var maxActs = _maxActs.Cpu().To(DType.Float64).ToArray<double>();
         var density = fires.Select(c => c / n).ToArray();
         var log10Density = DensityHistogram.Log10Density(density);
-        var maxCos = decoderCosine ? MaxDecoderCosine() : [];
+        var (maxCos, duplicatePairs) = decoderCosine ? DecoderGeometry(fires) : ([], -1);
 
         return new SaeMetrics
         {
@@ -140,17 +140,24 @@ public sealed class SaeEvaluator : IDisposable
             MeanActivationWhenActive = sumActs.Select((s, i) => fires[i] == 0 ? 0 : s / fires[i]).ToArray(),
             MeanActivation = sumActs.Select(s => s / n).ToArray(),
             MaxDecoderCosine = maxCos,
+            DecoderPairsAboveThreshold = duplicatePairs,
             DensityHistogram = DensityHistogram.Of(density),
         };
     }
 
-    private double[] MaxDecoderCosine()
+    // Per feature the max cosine to any other decoder row (SAEBench), and the near-duplicate pairs among the
+    // live features (fired at least once here: a dead row is noise, not a duplicate).
+    private (double[] MaxCosine, long Pairs) DecoderGeometry(long[] fires)
     {
-        if (_sae.Options.DSae < 2) return [];
+        if (_sae.Options.DSae < 2) return ([], 0);
         using var scope = TensorScope.Enter();
         var weights = _sae.ExportSaeLens();                                           // cosines ignore the folded row scales
         var decoder = weights["W_dec"].To(_device);                                   // [d_sae, d_in]
-        return Cosine.MaxPerRow(decoder, decoder, excludeSameIndex: true);
+        var maxCos = Cosine.MaxPerRow(decoder, decoder, excludeSameIndex: true);
+        var live = Enumerable.Range(0, fires.Length).Where(i => fires[i] > 0).Select(i => (long)i).ToArray();
+        if (live.Length < 2) return (maxCos, 0);
+        var liveRows = decoder.IndexSelect(0, Tensors.From(live).To(_device));       // [live, d_in]
+        return (maxCos, Cosine.PairsAbove(liveRows, SaeMetrics.DuplicateCosine));
     }
 
     private static double Fraction(double[] values, Func<double, bool> predicate) => (double)values.Count(predicate) / values.Length;

@@ -68,6 +68,15 @@ public sealed record SaeMetrics
     /// <summary><c>mean_max_decoder_cosine</c> = mean of <see cref="MaxDecoderCosine"/> (NaN when not computed).</summary>
     public required double MeanMaxDecoderCosine { get; init; }
 
+    /// <summary>Cosine above which two decoder directions count as near-duplicates in <see cref="DecoderPairsAboveThreshold"/>.</summary>
+    public const double DuplicateCosine = 0.95;
+
+    /// <summary>
+    /// <c>decoder_pairs_above_0_95</c> = #{(i, j) : i &lt; j, both live (density &gt; 0), cos(W_dec[i], W_dec[j]) &gt; 0.95}:
+    /// near-duplicate latent pairs (−1 when not computed). A feature split over k copies adds k(k − 1)/2.
+    /// </summary>
+    public long DecoderPairsAboveThreshold { get; init; } = -1;
+
     /// <summary>Per feature: density p_i = #tokens with f_i &gt; 0 / #tokens (what sparsity.safetensors stores, as log10(p + 1e-10)).</summary>
     public required double[] Density { get; init; }
 
@@ -86,7 +95,7 @@ public sealed record SaeMetrics
     /// <summary>The log10 feature density histogram.</summary>
     public required DensityHistogram DensityHistogram { get; init; }
 
-    /// <summary>The scalar metrics by their names (tracking, reports, stage results); mean_max_decoder_cosine only when computed.</summary>
+    /// <summary>The scalar metrics by their names (tracking, reports, stage results); mean_max_decoder_cosine and decoder_pairs_above_0_95 only when computed.</summary>
     public IReadOnlyDictionary<string, double> Scalars()
     {
         var scalars = new Dictionary<string, double>
@@ -108,6 +117,7 @@ public sealed record SaeMetrics
             ["mean_log10_density"] = MeanLog10Density,
         };
         if (MaxDecoderCosine.Length > 0) scalars["mean_max_decoder_cosine"] = MeanMaxDecoderCosine;
+        if (DecoderPairsAboveThreshold >= 0) scalars["decoder_pairs_above_0_95"] = DecoderPairsAboveThreshold;
         return scalars;
     }
 }

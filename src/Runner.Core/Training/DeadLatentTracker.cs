@@ -31,6 +31,15 @@ public sealed class DeadLatentTracker : IDisposable
         _since.MaskedFill_(fired, 0L);
     }
 
+    /// <summary>Resets the counters of <paramref name="latents"/> to 0 (they were re-initialized and start alive).</summary>
+    public void Revive(IReadOnlyList<int> latents)
+    {
+        if (latents.Count == 0) return;
+        using var scope = TensorScope.Enter();
+        var index = Tensors.From(latents.Select(i => (long)i).ToArray()).To(_since.Device);
+        _since.Scatter_(0, index, Tensors.Zeros([latents.Count], DType.Int64, _since.Device));
+    }
+
     /// <summary>Dead latents now: [d_sae] bool (a new tensor in the caller's scope).</summary>
     public Tensor DeadMask() => _since.Ge(Window);
 

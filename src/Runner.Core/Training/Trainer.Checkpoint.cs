@@ -30,6 +30,8 @@ public sealed partial class Trainer
         public double InputScale { get; init; }
         public Dictionary<string, long> AdamSteps { get; init; } = [];
         public List<TrainingPoint> Curve { get; init; } = [];
+        public long ResampledDead { get; init; }
+        public long ResampledDuplicates { get; init; }
     }
 
     private bool CheckpointDue() =>
@@ -65,6 +67,8 @@ public sealed partial class Trainer
             InputScale = _sae.InputScale,
             AdamSteps = adamSteps,
             Curve = [.. _curve],
+            ResampledDead = _resampledDead,
+            ResampledDuplicates = _resampledDuplicates,
         };
         store.Save(new TrainingCheckpoint(tensors, JsonSerializer.Serialize(state, s_json)));
     }
@@ -101,6 +105,8 @@ public sealed partial class Trainer
         _tokens = state.Tokens;
         _curve.Clear();
         _curve.AddRange(state.Curve);
+        _resampledDead = state.ResampledDead;
+        _resampledDuplicates = state.ResampledDuplicates;
         return true;
     }
 

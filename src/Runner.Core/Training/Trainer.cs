@@ -7,7 +7,8 @@ namespace Runner.Core.Training;
 /// <summary>
 /// Trains an <see cref="ISparseAutoencoder"/> in place with Adam on a resumable activation stream:
 /// learning-rate decay and sparsity warm-up by step, gradient clipping, dead-latent tracking in
-/// tokens, training curves, checkpoints every N tokens and on cancel, and optional bf16 autocast.
+/// tokens, optional resampling of dead and near-duplicate latents, training curves, checkpoints every N tokens
+/// and on cancel, and optional bf16 autocast.
 /// One trainer runs once; to resume, build a new SAE and trainer with the same options and pass the
 /// same <see cref="ICheckpointStore"/>: the run continues bit for bit where the checkpoint was taken.
 /// </summary>
@@ -138,6 +139,8 @@ public sealed partial class Trainer : IDisposable
         Curve = _curve.ToArray(),
         DeadFraction = _dead.DeadFraction(),
         TokensSinceFired = TokensSinceFired(),
+        ResampledDead = _resampledDead,
+        ResampledDuplicates = _resampledDuplicates,
         Resumed = _resumed,
     };
 
@@ -164,6 +167,7 @@ public sealed partial class Trainer : IDisposable
         _dead.Update(forward.Fired, batch.Count);
         _step++;
         _tokens += batch.Count;
+        if (_options.Resample?.DueAfter(_step, _options.TotalSteps) == true) Resample(x);
         if (_step % _options.LogEvery == 0 || _step == _options.TotalSteps) Record(forward, loss, lr, sparsityScale, progress);
     }
 

@@ -59,6 +59,9 @@ public sealed record TrainerOptions
     /// </summary>
     public long InitSampleRows { get; init; } = 32_768;
 
+    /// <summary>Re-initialize dead and near-duplicate latents during training (Towards Monosemanticity); null = never.</summary>
+    public ResampleOptions? Resample { get; init; }
+
     /// <summary>Seed of the trainer's own random stream (checkpointed with the run).</summary>
     public ulong Seed { get; init; }
 
@@ -95,6 +98,7 @@ public sealed record TrainerOptions
         Check(CheckpointEvery is null or >= 1, $"CheckpointEvery must be >= 1, got {CheckpointEvery}");
         Check(Precision is DType.Float32 or DType.BFloat16, $"Precision must be float32 or bfloat16, got {Precision.Name()}");
         Check(NormalizationRows >= 1, $"NormalizationRows must be >= 1, got {NormalizationRows}");
+        Resample?.Validate();
         Check(InitSampleRows >= 1, $"InitSampleRows must be >= 1, got {InitSampleRows}");
     }
 }

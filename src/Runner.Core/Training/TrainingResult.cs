@@ -23,4 +23,10 @@ public sealed record TrainingResult
 
     /// <summary>True when the run continued from a checkpoint.</summary>
     public bool Resumed { get; init; }
+
+    /// <summary>Latents re-initialized because they were dead, summed over every resampling (0 without resampling).</summary>
+    public long ResampledDead { get; init; }
+
+    /// <summary>Latents re-initialized as the weaker of a near-duplicate pair, summed over every resampling.</summary>
+    public long ResampledDuplicates { get; init; }
 }

@@ -26,7 +26,7 @@ public sealed class EvaluateStage : IStage
     public string Name => "evaluate";
 
     /// <inheritdoc/>
-    public int Version => 3;
+    public int Version => 4;   // 4: evaluate.decoder_pairs_above_0_95
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Inputs => ["capture", "train", "pretrain"];

@@ -59,6 +59,13 @@ internal static class SpecMapping
         CheckpointEvery = spec.Sae.CheckpointEvery,
         Precision = spec.Sae.Dtype == Precision.Bfloat16 ? DType.BFloat16 : DType.Float32,
         Normalize = spec.Sae.Normalize,
+        Resample = spec.Sae.Resample is { Every: { } every } r ? new ResampleOptions
+        {
+            EverySteps = Math.Max(1, (every + spec.Sae.BatchSize - 1) / spec.Sae.BatchSize),
+            StopFraction = r.Until,
+            Dead = r.Dead,
+            DuplicateCosine = r.Duplicates,
+        } : null,
         Seed = (ulong)spec.Seed,
         Device = device,
     };

@@ -32,6 +32,7 @@ public sealed partial class TrainStage
         var spec = point.Spec;
         StreamChecks.Check(spec);   // memory and data supply, before anything runs
         var slice = SpecSlices.Take(point.Json, "seed", "sae", "data", "hook", "evaluate.tokens", "model.source", "model.dtype");
+        WithoutIdleResample(slice);
         var data = slice["data"]!.AsObject();
         data.Remove("tokens");
         data.Remove("activation_dtype");
@@ -175,7 +176,7 @@ public sealed partial class TrainStage
             density = reader.DIn == sae.Options.DIn ? Density(sae, reader, device, ct) : new double[sae.Options.DSae];
         }
         WriteOutputs(context, sae, result, density);
-        var metrics = Metrics(result, sae.Options);
+        var metrics = Metrics(result, sae.Options, context.Point.Spec.Sae.Resample?.Every is not null);
         var busy = Math.Max(1e-9, stats.Seconds);
         metrics["passes"] = 1;
         metrics["stream_members"] = together;

@@ -46,7 +46,14 @@ public sealed partial class TrainStage : IGroupStage
         if (Streams(point)) return StreamSlice(point);
         var slice = SpecSlices.Take(point.Json, "seed", "sae");
         slice["device_class"] = StageDevice.Class(point.Spec.Device);
+        WithoutIdleResample(slice);
         return slice;
+    }
+
+    // sae.resample with no `every` changes nothing: left out, so specs without resampling keep the keys they had before it existed.
+    private static void WithoutIdleResample(JsonObject slice)
+    {
+        if (slice["sae"] is JsonObject sae && sae["resample"] is JsonObject resample && resample["every"] is null) sae.Remove("resample");
     }
 
     /// <inheritdoc/>
@@ -73,7 +80,7 @@ public sealed partial class TrainStage : IGroupStage
         var result = trainer.Train(reader.AsSource((ulong)spec.Seed), store, progress, ct);
         var density = Density(sae, reader, device, ct);
         WriteOutputs(context, sae, result, density);
-        return new StageResult { Metrics = Metrics(result, options), Notes = result.Resumed ? ["resumed from a checkpoint"] : [] };
+        return new StageResult { Metrics = Metrics(result, options, spec.Sae.Resample?.Every is not null), Notes = result.Resumed ? ["resumed from a checkpoint"] : [] };
     }
 
     // The SAELens folder (with the density as sparsity.safetensors) and curves.json.
@@ -95,7 +102,7 @@ public sealed partial class TrainStage : IGroupStage
         File.WriteAllText(Path.Combine(output, "curves.json"), JsonSerializer.Serialize(result.Curve, Hashing.CanonicalJson.SerializerOptions));
     }
 
-    private static Dictionary<string, double> Metrics(TrainingResult result, SaeOptions options)
+    private static Dictionary<string, double> Metrics(TrainingResult result, SaeOptions options, bool resampling)
     {
         var last = result.Curve.Count > 0 ? result.Curve[^1] : null;
         var metrics = new Dictionary<string, double>
@@ -111,6 +118,11 @@ public sealed partial class TrainStage : IGroupStage
             metrics["loss"] = last.Loss;
             metrics["mse"] = last.Mse;
             metrics["l0"] = last.L0;
+        }
+        if (resampling)
+        {
+            metrics["resampled_dead"] = result.ResampledDead;
+            metrics["resampled_duplicates"] = result.ResampledDuplicates;
         }
         return metrics;
     }

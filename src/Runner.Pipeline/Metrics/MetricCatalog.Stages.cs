@@ -70,6 +70,8 @@ public static partial class MetricCatalog
         D("train.l0", Sparsity, TwoSided,
             "mean over the last logged step's batch rows of #{latents active}",
             "active: f > 0 (jumprelu: the gate open); training batch, not the eval set"),
+        D("train.resampled_dead", Count, TwoSided, "latents resampled because they did not fire in a resampling interval", "sae.resample with dead: true; summed over the resamplings"),
+        D("train.resampled_duplicates", Count, TwoSided, "latents resampled as the weaker of a pair whose decoder cosine exceeded sae.resample.duplicates", "sae.resample with duplicates set; summed over the resamplings"),
         D("train.passes", Size, TwoSided, "model passes that produced the training rows", "data.store: stream only (always 1: one pass feeds every member)"),
         D("train.stream_members", Size, TwoSided, "SAEs trained together from the one stream", "data.store: stream only"),
         D("train.model_seconds", Throughput, LowerIsBetter, "seconds the producer spent in the model forward", "data.store: stream only"),

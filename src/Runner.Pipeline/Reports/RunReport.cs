@@ -22,6 +22,7 @@ public static partial class RunReport
         ("FVU", "evaluate.fvu"), ("L0", "evaluate.l0"), ("explained variance", "evaluate.explained_variance"),
         ("CE loss recovered", "evaluate.ce_loss_recovered"), ("KL score", "evaluate.kl_score"),
         ("dead fraction", "evaluate.dead_fraction"), ("dense fraction", "evaluate.dense_fraction"),
+        ("mean max decoder cosine", "evaluate.mean_max_decoder_cosine"), ("decoder pairs > 0.95", "evaluate.decoder_pairs_above_0_95"),
         ("MMCS (true features)", "evaluate.mmcs"), ("MCC (true features)", "evaluate.mcc"),
         ("topics recovered", "evaluate.topics_recovered"), ("LM eval loss", "pretrain.eval_loss"),
         ("LM bigram loss", "pretrain.bigram_loss"), ("SAE train loss", "train.loss"), ("SAE train tokens", "train.tokens"),

@@ -66,6 +66,9 @@ public sealed record SaeSpec
     /// <summary>relu: fraction of steps over which λ warms up from 0.</summary>
     public double? L1WarmupFraction { get; init; }
 
+    /// <summary>relu: re-initialize dead and near-duplicate latents during training (off unless its every is set).</summary>
+    public ResampleSpec? Resample { get; init; }
+
     /// <summary>jumprelu: <c>step</c> or <c>tanh</c> sparsity penalty.</summary>
     public JumpReluSparsity? SparsityMode { get; init; }
 

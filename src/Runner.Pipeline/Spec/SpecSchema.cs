@@ -79,6 +79,13 @@ internal static partial class SpecSchema
         F("site", new Choice("resid_pre", "resid_mid", "resid_post", "mlp_hidden", "mlp_out", "attn_out"), "resid_post", "Site within the block."),
     ]);
 
+    public static readonly Section Resample = new([
+        F("every", new Int(1, long.MaxValue), null, "Resample every this many training tokens (rounded up to whole steps); a latent that has not fired in the last interval is dead; null = never resample."),
+        F("until", new Float(0, max: 1), 0.5, "No resampling after this fraction of the run, so the new latents settle before the learning rate decays."),
+        F("dead", new Bool(), true, "Resample dead latents."),
+        F("duplicates", new Float(0, minExclusive: true, 1, maxExclusive: true), null, "Of each pair of latents whose decoder directions have cosine above this, resample the one that contributes less to the batch's reconstruction; null = leave near-duplicates alone."),
+    ]);
+
     public static readonly Section Sae = new([
         F("architecture", new Choice("relu", "topk", "batchtopk", "jumprelu"), "topk", "`relu` (Anthropic April 2024), `topk` (Gao et al. 2024), `batchtopk` (exported as jumprelu), `jumprelu`."),
         F("dict_size", new Int(1), null, "Number of latents. Give `dict_size` or `expansion`, not both."),
@@ -100,6 +107,7 @@ internal static partial class SpecSchema
         F("aux_k_coefficient", new Float(0), 0.03125, "Weight of the AuxK loss.") with { When = [Arch("topk", "batchtopk")] },
         F("l1_coefficient", new Float(0), 5.0, "Sparsity penalty λ (decoder-norm-weighted L1).") with { When = [Arch("relu")] },
         F("l1_warmup_fraction", new Float(0, max: 1), 0.05, "Fraction of steps over which λ warms up from 0.") with { When = [Arch("relu")] },
+        F("resample", Resample, null, "Re-initialize dead and near-duplicate latents toward inputs the SAE reconstructs worst (Towards Monosemanticity's resampling; Adam's moments of those rows reset); off unless `every` is set.") with { When = [Arch("relu")] },
         F("sparsity_mode", new Choice("step", "tanh"), "tanh", "`step` (L0 through a Heaviside step) or `tanh` (Anthropic January 2025).") with { When = [Arch("jumprelu")] },
         F("l0_coefficient", new Float(0), 5.0, "Sparsity penalty weight.") with { When = [Arch("jumprelu")] },
         F("tanh_scale", new Float(0, minExclusive: true), 4.0, "Sharpness c of the tanh penalty.") with { When = [Arch("jumprelu"), new SchemaCondition.ValueIs("sae.sparsity_mode", "tanh")] },

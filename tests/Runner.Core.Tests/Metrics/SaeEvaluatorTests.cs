@@ -151,6 +151,23 @@ public sealed class SaeEvaluatorTests
     }
 
     [Fact]
+    public void Decoder_pairs_above_0_95_count_near_duplicates_among_live_features_only()
+    {
+        // decoder rows (1, 0), (1, 0.1), (0, 1), (1, 0.05): cos(0,1) = 1/√1.01 ≈ 0.995, cos(0,3) ≈ 0.9988,
+        // cos(1,3) ≈ 0.9988; W_enc fires latents 0 and 1 on x_0 > 0, latent 2 on x_1 > 0, latent 3 never.
+        using var sae = new TestReluSae(
+            wEnc: new double[,] { { 1, 1, 0, 0 }, { 0, 0, 1, 0 } },
+            bEnc: [0, 0, 0, 0],
+            wDec: new double[,] { { 1, 0 }, { 1, 0.1 }, { 0, 1 }, { 1, 0.05 } },
+            bDec: [0, 0]);
+        var m = Evaluate(sae);
+        Assert.Equal(0.25, m.DeadFraction, Tol);
+        Assert.Equal(1, m.DecoderPairsAboveThreshold);           // (0, 1); the pairs with dead latent 3 do not count
+        Assert.Equal(1.0, m.Scalars()["decoder_pairs_above_0_95"]);
+        Assert.Equal(0, Evaluate(Sae()).DecoderPairsAboveThreshold);
+    }
+
+    [Fact]
     public void Reconstruction_metrics_are_in_raw_space_whatever_the_input_scale()
     {
         // with zero biases this SAE is scale-equivariant: Decode(Encode(s·x)) / s = x̂, while f scales by s
@@ -198,7 +215,7 @@ public sealed class SaeEvaluatorTests
         var names = Evaluate(sae).Scalars().Keys.Order(StringComparer.Ordinal);
         Assert.Equal(
         [
-            "cosine_similarity", "dead_fraction", "dense_fraction", "explained_variance", "explained_variance_legacy",
+            "cosine_similarity", "dead_fraction", "decoder_pairs_above_0_95", "dense_fraction", "explained_variance", "explained_variance_legacy",
             "freq_over_1_percent", "fvu", "l0", "l1", "l2_ratio", "mean_log10_density", "mean_max_decoder_cosine",
             "mse", "normalized_mse", "relative_reconstruction_bias", "tokens",
         ], names);

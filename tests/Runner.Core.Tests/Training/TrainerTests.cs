@@ -296,6 +296,33 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Resampling_run_resumed_from_a_checkpoint_matches_an_uninterrupted_run_and_leaks_no_tensors()
+    {
+        using var rows = Sources.RandomRows(64, DIn);
+        // every 4 steps up to step 10 of 20: resamplings after steps 4 and 8, one on each side of the checkpoint at step 5
+        var options = Options() with { CheckpointEvery = 80, Resample = new ResampleOptions { EverySteps = 4, DuplicateCosine = 0.5 } };
+        var before = SaeTestKit.SettledLiveCount();
+        using (var scope = TensorScope.Enter())
+        {
+            using var store = new MemoryCheckpointStore();
+            using var full = new TestReluSae(DIn, DSae, seed: 3);
+            TrainingResult fullResult;
+            using (var trainer = new Trainer(full, options)) fullResult = trainer.Train(ActivationSources.Cycle(rows), store, cancellationToken: Ct);
+            Assert.True(fullResult.ResampledDuplicates > 0, "32 latents in 8 dimensions: some pairs are above 0.5");
+
+            store.LoadIndex = 0;                                   // resume after step 5
+            using var resumedSae = new TestReluSae(DIn, DSae, seed: 3);
+            TrainingResult resumed;
+            using (var trainer = new Trainer(resumedSae, options)) resumed = trainer.Train(ActivationSources.Cycle(rows), store, cancellationToken: Ct);
+
+            AssertSameParameters(full.Snapshot(), resumedSae.Snapshot());
+            Assert.Equal((fullResult.ResampledDead, fullResult.ResampledDuplicates), (resumed.ResampledDead, resumed.ResampledDuplicates));
+            Assert.Equal(fullResult.TokensSinceFired, resumed.TokensSinceFired);
+        }
+        Assert.Equal(before, SaeTestKit.SettledLiveCount());
+    }
+
+    [Fact]
     public void Every_batch_is_disposed_and_training_leaks_no_tensors()
     {
         using var rows = Sources.RandomRows(64, DIn);
